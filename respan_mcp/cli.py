@@ -1,0 +1,98 @@
+"""`respan-mcp`: serve (default, over stdio), docs sync|search|status, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from respan_mcp import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="respan-mcp",
+        description="MCP server for the Respan LLM platform. With no command, serves over stdio.",
+    )
+    parser.add_argument("--version", action="version", version=f"respan-mcp {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="serve MCP (stdio by default, or streamable HTTP)")
+    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+
+    docs = commands.add_parser("docs", help="the local index of the Respan docs")
+    docs_commands = docs.add_subparsers(dest="docs_command", required=True)
+    sync = docs_commands.add_parser("sync", help="build or refresh the docs index")
+    sync.add_argument("--source", help="llms.txt URL or local docs folder (default: RESPAN_DOCS_SOURCE)")
+    sync.add_argument("--quiet", action="store_true", help="no progress bar")
+    search = docs_commands.add_parser("search", help="search the docs index")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--json", action="store_true", help="machine-readable output")
+    docs_commands.add_parser("status", help="what the docs index holds and where it came from")
+
+    commands.add_parser("doctor", help="check the configuration and that Respan answers")
+    return parser
+
+
+def _configure_logging(level: str) -> None:
+    # stderr only: in stdio mode stdout carries the protocol.
+    logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from respan_mcp.config import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        sys.exit(f"respan-mcp: invalid configuration: {problems}")
+    _configure_logging(settings.log_level)
+
+    command = args.command or "serve"
+    if command == "serve":
+        _serve(
+            settings,
+            getattr(args, "transport", "stdio"),
+            getattr(args, "host", "127.0.0.1"),
+            getattr(args, "port", 8000),
+        )
+    elif command == "docs":
+        from respan_mcp.docs.cli import run_docs_command
+
+        sys.exit(run_docs_command(settings, args))
+    elif command == "doctor":
+        from respan_mcp.doctor import run_doctor
+
+        sys.exit(run_doctor(settings))
+
+
+def _serve(settings: object, transport: str, host: str, port: int) -> None:
+    from respan_mcp.config import Settings
+    from respan_mcp.server import create_server
+
+    assert isinstance(settings, Settings)
+    if transport == "stdio":
+        create_server(settings).run("stdio")
+        return
+    import uvicorn
+
+    from respan_mcp.http_app import ConfigError, build_http_app, http_settings
+
+    try:
+        settings = http_settings(settings)
+        app = build_http_app(create_server(settings), settings, host)
+    except ConfigError as exc:
+        sys.exit(f"respan-mcp: {exc}")
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Settings from the environment and the `respan login` credentials file.
+
+This is the only module that reads the environment or the user's Respan files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.respan.ai/api"
+DEFAULT_DOCS_SOURCE = "https://respan.docs.buildwithfern.com/llms.txt"
+TOOLSETS = ("gateway", "prompts", "logs", "docs")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def normalize_base_url(url: str) -> str:
+    """Return the API root that paths are joined to, without a trailing slash.
+
+    A Respan host with no path, `/api` or `/api/` becomes `<host>/api`, so requests reach
+    `<host>/api/<path>` exactly once. Any other path belongs to another OpenAI-compatible
+    gateway (a proxy, a self-hosted one) and is kept as it is.
+    """
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if path in ("", "/api"):
+        path = "/api"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything respan-mcp can be configured with. Every field has an environment variable."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, env_ignore_empty=True)
+
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("RESPAN_API_KEY", "KEYWORDSAI_API_KEY", "api_key")
+    )
+    base_url: str = Field(
+        default=DEFAULT_BASE_URL,
+        validation_alias=AliasChoices("RESPAN_BASE_URL", "RESPAN_API_BASE_URL", "base_url"),
+    )
+    credentials_file: Path = Field(
+        default=Path.home() / ".respan" / "credentials.json",
+        validation_alias=AliasChoices("RESPAN_CREDENTIALS_FILE", "credentials_file"),
+    )
+    connect_timeout: float = Field(default=10.0, validation_alias="RESPAN_MCP_CONNECT_TIMEOUT", gt=0)
+    read_timeout: float = Field(default=120.0, validation_alias="RESPAN_MCP_READ_TIMEOUT", gt=0)
+    total_timeout: float = Field(default=300.0, validation_alias="RESPAN_MCP_TOTAL_TIMEOUT", gt=0)
+    max_retries: int = Field(default=3, validation_alias="RESPAN_MCP_MAX_RETRIES", ge=0, le=10)
+    retry_after_cap: float = Field(default=30.0, validation_alias="RESPAN_MCP_RETRY_AFTER_CAP", ge=0)
+    toolsets: Annotated[list[str], NoDecode] = Field(
+        default=list(TOOLSETS), validation_alias=AliasChoices("RESPAN_MCP_TOOLSETS", "toolsets")
+    )
+    read_only: bool = Field(default=False, validation_alias=AliasChoices("RESPAN_MCP_READ_ONLY", "read_only"))
+    cache_dir: Path | None = Field(default=None, validation_alias=AliasChoices("RESPAN_MCP_CACHE_DIR", "cache_dir"))
+    max_result_tokens: int = Field(
+        default=6000,
+        validation_alias=AliasChoices("RESPAN_MCP_MAX_RESULT_TOKENS", "max_result_tokens"),
+        ge=500,
+    )
+    server_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("RESPAN_MCP_SERVER_TOKEN", "server_token")
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("RESPAN_MCP_ALLOWED_HOSTS", "allowed_hosts")
+    )
+    docs_source: str = Field(
+        default=DEFAULT_DOCS_SOURCE, validation_alias=AliasChoices("RESPAN_DOCS_SOURCE", "docs_source")
+    )
+    prompt_cache_ttl: float = Field(default=30.0, validation_alias="RESPAN_MCP_PROMPT_CACHE_TTL", ge=0)
+    log_level: str = Field(default="WARNING", validation_alias=AliasChoices("RESPAN_MCP_LOG_LEVEL", "log_level"))
+
+    _split_toolsets = field_validator("toolsets", "allowed_hosts", mode="before")(_split_csv)
+
+    @field_validator("toolsets")
+    @classmethod
+    def _known_toolsets(cls, value: list[str]) -> list[str]:
+        wanted = [v.lower() for v in value]
+        if "all" in wanted:
+            return list(TOOLSETS)
+        unknown = sorted(set(wanted) - set(TOOLSETS))
+        if unknown:
+            raise ValueError(f"unknown toolset(s) {unknown}; choose from {', '.join(TOOLSETS)} or 'all'")
+        return [t for t in TOOLSETS if t in wanted]
+
+    @field_validator("base_url")
+    @classmethod
+    def _normalize(cls, value: str) -> str:
+        return normalize_base_url(value)
+
+    @model_validator(mode="after")
+    def _fill_from_credentials_file(self) -> Settings:
+        if self.api_key is None:
+            profile = read_credentials_profile(self.credentials_file)
+            if profile:
+                self.api_key = SecretStr(profile["key"])
+                if "base_url" in profile and "base_url" not in self.model_fields_set:
+                    self.base_url = normalize_base_url(profile["base_url"])
+        return self
+
+    @property
+    def api_root(self) -> str:
+        return self.base_url
+
+    def resolved_cache_dir(self) -> Path:
+        if self.cache_dir is not None:
+            return self.cache_dir
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("respan-mcp", appauthor=False))
+
+    def secrets(self) -> list[str]:
+        """Secret strings this process holds, for scrubbing text that leaves it."""
+        return [s.get_secret_value() for s in (self.api_key, self.server_token) if s is not None]
+
+
+def read_credentials_profile(path: Path) -> dict[str, str] | None:
+    """The active profile of `~/.respan/credentials.json` as {key, base_url?}, or None.
+
+    The profile is `activeProfile` from `config.json` beside it (default `default`).
+    A broken file is logged and ignored: a missing key is reported when a tool needs it.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable credentials file %s: %s", path, type(exc).__name__)
+        return None
+    active = "default"
+    try:
+        config = json.loads((path.parent / "config.json").read_text(encoding="utf-8"))
+        active = str(config.get("activeProfile") or "default")
+    except (OSError, ValueError, AttributeError):
+        pass
+    profile = data.get(active) if isinstance(data, dict) else None
+    if not isinstance(profile, dict):
+        return None
+    key = profile.get("apiKey") if profile.get("type", "api_key") == "api_key" else profile.get("accessToken")
+    if not isinstance(key, str) or not key:
+        return None
+    result = {"key": key}
+    if isinstance(profile.get("baseUrl"), str) and profile["baseUrl"]:
+        result["base_url"] = profile["baseUrl"]
+    return result

@@ -1,0 +1,120 @@
+"""Keeps the docs index: opens it on first use, syncs it from the configured source."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+import httpx
+
+from respan_mcp.config import Settings
+from respan_mcp.docs.fetch import Crawler, FetchError, Progress
+from respan_mcp.docs.store import DocsIndex, RawPage, build_index, index_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    source: str
+    pages: int = 0
+    chunks: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = f"{self.pages} pages, {self.chunks} sections from {self.source}"
+        if self.fetched or self.not_modified:
+            text += f" ({self.fetched} downloaded, {self.not_modified} unchanged)"
+        if self.failed:
+            text += f"; {len(self.failed)} failed: " + "; ".join(self.failed[:5])
+        return text + f" in {self.seconds:.1f} s"
+
+
+def is_local_source(source: str) -> bool:
+    return "://" not in source
+
+
+class DocsService:
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self.path = index_path(settings)
+        self.transport = transport
+        self._index: DocsIndex | None = None
+        self._mtime = 0.0
+        self._lock = anyio.Lock()
+
+    def index(self) -> DocsIndex | None:
+        """The current index, reopened if a sync (from any process) replaced the file."""
+        try:
+            mtime = self.path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        if self._index is None or mtime != self._mtime:
+            if self._index is not None:
+                self._index.close()
+            try:
+                self._index = DocsIndex(self.path)
+            except Exception as exc:  # a corrupt or outdated file is rebuilt, not fatal
+                log.warning("docs index unusable (%s); it will be rebuilt", exc)
+                self._index = None
+                return None
+            self._mtime = mtime
+        return self._index
+
+    async def ensure(self, progress: Progress | None = None) -> tuple[DocsIndex, SyncReport | None]:
+        """The index, building it first if there is none (raises FetchError when that fails)."""
+        index = self.index()
+        if index is not None:
+            return index, None
+        async with self._lock:
+            index = self.index()
+            if index is not None:
+                return index, None
+            report = await self._sync_locked(None, progress)
+        index = self.index()
+        if index is None:  # pragma: no cover - build_index either writes the file or raises
+            raise FetchError("the docs index could not be built")
+        return index, report
+
+    async def sync(self, source: str | None = None, progress: Progress | None = None) -> SyncReport:
+        async with self._lock:
+            return await self._sync_locked(source, progress)
+
+    async def _sync_locked(self, source: str | None, progress: Progress | None) -> SyncReport:
+        source = source or self.settings.docs_source
+        started = anyio.current_time()
+        report = SyncReport(source=source)
+        pages: list[RawPage]
+        if is_local_source(source):
+            root = await anyio.Path(source).expanduser()
+            if not await root.is_dir():
+                raise FetchError(f"The docs source {source} is not a folder (or an llms.txt URL).")
+            from respan_mcp.docs.folder import load_folder
+
+            pages = await anyio.to_thread.run_sync(load_folder, Path(root))
+            report.fetched = len(pages)
+        else:
+            current = self.index()
+            previous = current.stored_pages() if current is not None and current.meta.get("source") == source else {}
+            crawler = Crawler(source, transport=self.transport)
+            try:
+                pages, crawl = await crawler.crawl(previous, progress)
+            finally:
+                await crawler.aclose()
+            report.fetched, report.not_modified, report.failed = crawl.fetched, crawl.not_modified, crawl.failed
+        if not pages:
+            raise FetchError(f"No pages could be read from {source}. " + "; ".join(report.failed[:3]))
+        counts = await anyio.to_thread.run_sync(build_index, pages, source, self.path)
+        report.pages, report.chunks = counts["pages"], counts["chunks"]
+        report.seconds = anyio.current_time() - started
+        return report
+
+    async def aclose(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None

@@ -1,0 +1,396 @@
+"""The docs index: one SQLite file (FTS5, or a pure-Python BM25 where FTS5 is missing).
+
+Built into a temporary file and swapped in with os.replace, so a crash mid-build leaves
+the previous index usable. Stamped with its source and build time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sqlite3
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from respan_mcp.config import Settings
+from respan_mcp.docs.chunk import drop_blocks, find_boilerplate, split_sections
+from respan_mcp.docs.mdx import clean_page
+from respan_mcp.docs.query import Term, fts_expression, keywords_of, parse_query
+
+INDEX_FILE = "docs-index.sqlite3"
+SCHEMA_VERSION = "4"
+STALE_AFTER_DAYS = 14
+# Column weights: title, description, headings, body, keywords.
+WEIGHTS = (3.0, 1.5, 5.0, 1.0, 4.0)
+CANDIDATES = 80
+PER_PAGE = 2
+
+
+@dataclass
+class RawPage:
+    """A page as a source delivered it, before cleanup."""
+
+    path: str  # site path without extension, no leading slash: "documentation/features/gateway/setup"
+    url: str  # the human-facing page URL
+    text: str  # MDX/Markdown source (HTML pages arrive already converted)
+    title: str = ""
+    description: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    entry_url: str = ""  # the link the source listed (it may have redirected to `url`)
+
+    @property
+    def content_hash(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+@dataclass
+class Hit:
+    path: str
+    url: str
+    anchor: str
+    title: str
+    breadcrumb: str
+    body: str
+    score: float
+
+    @property
+    def link(self) -> str:
+        return f"{self.url}#{self.anchor}" if self.anchor else self.url
+
+
+@dataclass
+class PageRecord:
+    path: str
+    url: str
+    title: str
+    description: str
+    markdown: str
+    sections: list[tuple[str, str, int]] = field(default_factory=list)  # (anchor, heading, level)
+
+
+@dataclass
+class IndexStatus:
+    ok: bool
+    summary: str
+    fix: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def index_path(settings: Settings) -> Path:
+    return settings.resolved_cache_dir() / INDEX_FILE
+
+
+def fts5_available() -> bool:
+    try:
+        with sqlite3.connect(":memory:") as db:
+            db.execute("CREATE VIRTUAL TABLE t USING fts5(a)")
+        return True
+    except sqlite3.OperationalError:
+        return False
+
+
+# -- building -------------------------------------------------------------------------------
+
+
+def build_index(pages: Sequence[RawPage], source: str, dest: Path, *, use_fts: bool | None = None) -> dict[str, int]:
+    """Clean, de-boilerplate, chunk and index `pages` into `dest`, atomically."""
+    use_fts = fts5_available() if use_fts is None else use_fts
+    cleaned = [(page, clean_page(page.text, fallback_title=page.title or page.path)) for page in pages]
+    boilerplate = find_boilerplate(c.markdown for _, c in cleaned)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    chunk_count = 0
+    try:
+        db.executescript(
+            """
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE pages(path TEXT PRIMARY KEY, url TEXT, title TEXT, description TEXT, markdown TEXT,
+                               raw TEXT, raw_hash TEXT, etag TEXT, last_modified TEXT, position INTEGER,
+                               entry_url TEXT);
+            CREATE TABLE chunks(id INTEGER PRIMARY KEY, path TEXT, anchor TEXT, heading TEXT, breadcrumb TEXT,
+                                body TEXT, level INTEGER, position INTEGER, title TEXT, description TEXT,
+                                keywords TEXT);
+            CREATE INDEX chunks_path ON chunks(path, position);
+            """
+        )
+        if use_fts:
+            db.execute(
+                "CREATE VIRTUAL TABLE chunks_fts USING fts5(title, description, headings, body, keywords, "
+                "tokenize='porter unicode61 remove_diacritics 2')"
+            )
+        for position, (page, clean) in enumerate(cleaned):
+            title = page.title or clean.title or page.path.rsplit("/", 1)[-1]
+            description = page.description or clean.description
+            markdown = drop_blocks(clean.markdown, boilerplate)
+            if clean.api:
+                markdown = f"`{clean.api}`\n\n{markdown}"
+            db.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (page.path, page.url, title, description, markdown, page.text, page.content_hash, page.etag,
+                 page.last_modified, position, page.entry_url),
+            )  # fmt: skip
+            for section in split_sections(markdown):
+                crumb = section.breadcrumb or title
+                keywords = keywords_of(f"{section.heading}\n{section.body}")
+                cursor = db.execute(
+                    "INSERT INTO chunks(path, anchor, heading, breadcrumb, body, level, position, title, description,"
+                    " keywords) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (page.path, section.anchor, section.heading, crumb, section.body, section.level, section.order,
+                     title, description if section.order == 0 else "", keywords),
+                )  # fmt: skip
+                if use_fts:
+                    db.execute(
+                        "INSERT INTO chunks_fts(rowid, title, description, headings, body, keywords) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (cursor.lastrowid, title, description if section.order == 0 else "", crumb, section.body,
+                         keywords),
+                    )  # fmt: skip
+                chunk_count += 1
+        meta = {
+            "schema": SCHEMA_VERSION,
+            "source": source,
+            "built_at": str(int(time.time())),
+            "pages": str(len(cleaned)),
+            "chunks": str(chunk_count),
+            "engine": "fts5" if use_fts else "python-bm25",
+            "boilerplate_blocks": str(len(boilerplate)),
+        }
+        db.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, dest)
+    return {"pages": len(cleaned), "chunks": chunk_count, "boilerplate_blocks": len(boilerplate)}
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+class DocsIndex:
+    """Read access to a built index. Opening it is cheap; the Python engine loads on first search."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        if self.meta.get("schema") != SCHEMA_VERSION:
+            self.db.close()
+            raise sqlite3.DatabaseError("index schema is out of date")
+        self.engine = self.meta.get("engine", "fts5")
+        if self.engine == "fts5" and not fts5_available():
+            self.engine = "python-bm25"
+        self._bm25: PythonBM25 | None = None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def age_days(self) -> float:
+        return (time.time() - int(self.meta.get("built_at", "0"))) / 86400
+
+    def stored_pages(self) -> dict[str, RawPage]:
+        """What the last sync saw, for conditional re-fetching."""
+        rows = self.db.execute("SELECT path, url, raw, title, description, etag, last_modified, entry_url FROM pages")
+        return {r[0]: RawPage(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "") for r in rows}
+
+    def search(self, query: str, limit: int = 5, per_page: int = PER_PAGE) -> tuple[list[Hit], list[Term]]:
+        terms = parse_query(query)
+        if not terms:
+            return [], terms
+        if self.engine == "fts5":
+            expression = fts_expression(terms)
+            rows = self.db.execute(
+                "SELECT rowid, bm25(chunks_fts, ?, ?, ?, ?, ?) FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "ORDER BY 2 LIMIT ?",
+                (*WEIGHTS, expression, CANDIDATES),
+            ).fetchall()
+            scored = [(rowid, -score) for rowid, score in rows]
+        else:
+            if self._bm25 is None:
+                self._bm25 = PythonBM25(self.db)
+            scored = self._bm25.search(terms, CANDIDATES)
+        hits = self._hits(scored)
+        return rerank(hits, terms, limit, per_page), terms
+
+    def _hits(self, scored: list[tuple[int, float]]) -> list[Hit]:
+        if not scored:
+            return []
+        ids = [rowid for rowid, _ in scored]
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT c.id, c.path, p.url, c.anchor, c.title, c.breadcrumb, c.body FROM chunks c "  # noqa: S608
+            f"JOIN pages p ON p.path = c.path WHERE c.id IN ({marks})",
+            ids,
+        ).fetchall()
+        by_id = {r[0]: r for r in rows}
+        return [
+            Hit(path=r[1], url=r[2], anchor=r[3], title=r[4], breadcrumb=r[5], body=r[6], score=s)
+            for i, s in scored
+            if (r := by_id.get(i)) is not None
+        ]
+
+    def page(self, path: str) -> PageRecord | None:
+        row = self.db.execute(
+            "SELECT path, url, title, description, markdown FROM pages WHERE path = ?", (path,)
+        ).fetchone()
+        if row is None:
+            return None
+        sections = self.db.execute(
+            "SELECT anchor, heading, level FROM chunks WHERE path = ? AND heading != '' ORDER BY position", (path,)
+        ).fetchall()
+        seen: set[str] = set()
+        unique = [s for s in sections if not (s[0] in seen or seen.add(s[0]))]  # type: ignore[func-returns-value]
+        path_, url, title, description, markdown = row
+        return PageRecord(path_, url, title, description, markdown, sections=unique)
+
+    def paths(self) -> list[tuple[str, str, str]]:
+        return self.db.execute("SELECT path, title, url FROM pages ORDER BY position").fetchall()
+
+
+def rerank(hits: list[Hit], terms: list[Term], limit: int, per_page: int) -> list[Hit]:
+    """Favour sections that cover more of the question, then keep at most `per_page` per page."""
+    if not hits:
+        return []
+    best = max(h.score for h in hits) or 1.0
+    for hit in hits:
+        hay = f"{hit.title} {hit.breadcrumb} {hit.body}".lower()
+        head = f"{hit.title} {hit.breadcrumb}".lower()
+        covered = sum(1 for t in terms if any(_stem_in(p, hay) for p in t.phrases))
+        in_head = sum(1 for t in terms if any(_stem_in(p, head) for p in t.phrases))
+        ident = sum(1 for t in terms if t.identifier and t.text.lower() in hay)
+        ident_head = sum(1 for t in terms if t.identifier and t.text.lower() in head)  # the section about it
+        coverage = covered / len(terms)
+        hit.score = hit.score / best + 0.6 * coverage + 0.25 * in_head / len(terms) + 0.3 * ident + 0.3 * ident_head
+    hits.sort(key=lambda h: h.score, reverse=True)
+    taken: list[Hit] = []
+    per: Counter[str] = Counter()
+    for hit in hits:
+        if per[hit.path] >= per_page:
+            continue
+        per[hit.path] += 1
+        taken.append(hit)
+        if len(taken) >= limit:
+            break
+    return taken
+
+
+def _stem_in(phrase: str, hay: str) -> bool:
+    words = phrase.split()
+    return all(w[: max(4, len(w) - 2)] in hay for w in words)
+
+
+# -- the fallback engine ----------------------------------------------------------------------
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def light_stem(word: str) -> str:
+    """A small suffix stripper: close enough to Porter for ranking when FTS5 is missing."""
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    return [light_stem(w) for w in WORD.findall(text.lower())]
+
+
+class PythonBM25:
+    """BM25F-lite over the same chunks and column weights as the FTS5 index."""
+
+    K1, B = 1.2, 0.75
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        rows = db.execute("SELECT id, title, description, breadcrumb, body, keywords FROM chunks").fetchall()
+        self.ids: list[int] = []
+        self.fields: list[list[Counter[str]]] = []
+        lengths: list[list[int]] = []
+        self.df: Counter[str] = Counter()
+        for row in rows:
+            counters = [Counter(tokenize(text or "")) for text in row[1:]]
+            self.ids.append(row[0])
+            self.fields.append(counters)
+            lengths.append([sum(c.values()) for c in counters])
+            self.df.update(set().union(*counters))
+        n = max(1, len(rows))
+        self.n = n
+        self.avg = [max(1.0, sum(col) / n) for col in zip(*lengths, strict=True)] if lengths else [1.0] * 5
+        self.lengths = lengths
+
+    def _phrase_tokens(self, term: Term) -> list[list[str]]:
+        options = [tokenize(p) for p in term.phrases]
+        if term.keyword:
+            options.append(tokenize(term.keyword))
+        return [o for o in options if o]
+
+    def search(self, terms: list[Term], limit: int) -> list[tuple[int, float]]:
+        scores: dict[int, float] = defaultdict(float)
+        for term in terms:
+            for tokens in self._phrase_tokens(term):
+                for token in tokens:
+                    df = self.df.get(token, 0)
+                    if not df:
+                        continue
+                    idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+                    for index, counters in enumerate(self.fields):
+                        tf = sum(
+                            WEIGHTS[f] * c[token] / (1 - self.B + self.B * self.lengths[index][f] / self.avg[f])
+                            for f, c in enumerate(counters)
+                            if c[token]
+                        )
+                        if tf:
+                            scores[self.ids[index]] += idf * tf * (self.K1 + 1) / (tf + self.K1)
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        return ranked[:limit]
+
+
+# -- status ---------------------------------------------------------------------------------
+
+
+def read_meta(path: Path) -> dict[str, str] | None:
+    if not path.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return dict(db.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return None
+
+
+def index_status(settings: Settings) -> IndexStatus:
+    path = index_path(settings)
+    meta = read_meta(path)
+    if meta is None:
+        return IndexStatus(False, f"no index at {path}", "run `respan-mcp docs sync` (or let search_docs build it)")
+    if meta.get("schema") != SCHEMA_VERSION:
+        return IndexStatus(False, "index is from an older version", "run `respan-mcp docs sync`", meta)
+    age = (time.time() - int(meta.get("built_at", "0"))) / 86400
+    summary = (
+        f"{meta.get('pages')} pages, {meta.get('chunks')} sections from {meta.get('source')}, "
+        f"built {age:.1f} days ago ({meta.get('engine')})"
+    )
+    if age > STALE_AFTER_DAYS:
+        return IndexStatus(False, summary + " - stale", "run `respan-mcp docs sync` to refresh", meta)
+    return IndexStatus(True, summary, meta=meta)
+
+
+def dumps_hits(hits: Iterable[Hit]) -> str:
+    return json.dumps(
+        [{"title": h.title, "section": h.breadcrumb, "url": h.link, "score": round(h.score, 4)} for h in hits],
+        indent=2,
+    )
+
+
+def as_dict(hit: Hit, excerpt: str) -> dict[str, Any]:
+    return {"title": hit.title, "section": hit.breadcrumb, "url": hit.link, "path": hit.path, "excerpt": excerpt}

@@ -1,0 +1,172 @@
+"""MCP skin of the docs capability: search_docs, read_doc and the respan-docs:// resources."""
+
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp_types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from respan_mcp.docs.fetch import FetchError
+from respan_mcp.docs.render import page_part, render_hits, resolve, section_text
+from respan_mcp.docs.service import DocsService
+from respan_mcp.docs.store import STALE_AFTER_DAYS, DocsIndex, as_dict
+from respan_mcp.output import budget_chars, fit, text_result
+from respan_mcp.state import AppState, app_state
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+
+class DocResult(BaseModel):
+    title: str
+    section: str
+    url: str
+    path: str
+    excerpt: str
+
+
+class SearchDocsOutput(BaseModel):
+    query: str
+    results: list[DocResult]
+    index_source: str | None = None
+    index_age_days: float | None = None
+
+
+def docs_service(state: AppState) -> DocsService:
+    service = state.services.get("docs")
+    if service is None:
+        service = state.services["docs"] = DocsService(state.settings)
+    assert isinstance(service, DocsService)
+    return service
+
+
+async def _index(ctx: Context) -> tuple[DocsIndex, str]:
+    """The index (building it on first use, with progress); and a note about its freshness."""
+    service = docs_service(app_state(ctx))
+
+    async def progress(done: int, total: int, title: str) -> None:
+        await ctx.report_progress(done, total, f"indexing the Respan docs: {title}")
+
+    try:
+        index, report = await service.ensure(progress)
+    except FetchError as exc:
+        raise ToolError(
+            f"The Respan docs index does not exist yet and could not be built: {exc} "
+            "Run `respan-mcp docs sync --source <docs folder or llms.txt URL>` where the docs are reachable."
+        ) from None
+    note = f"(Built the docs index just now: {report.summary()}.)\n" if report else ""
+    if index.age_days() > STALE_AFTER_DAYS:
+        note += f"(The docs index is {index.age_days():.0f} days old; `respan-mcp docs sync` refreshes it.)\n"
+    return index, note
+
+
+async def search_docs(
+    ctx: Context,
+    query: Annotated[
+        str,
+        Field(
+            description="A question or keywords, e.g. 'how do I set fallback models', 'disable_log', "
+            "'X-Respan-Signature'. Parameter and function names work as written."
+        ),
+    ],
+    limit: Annotated[int, Field(ge=1, le=20, description="How many sections to return.")] = 5,
+) -> Annotated[CallToolResult, SearchDocsOutput]:
+    index, note = await _index(ctx)
+    hits, terms = index.search(query, limit=limit)
+    from respan_mcp.docs.render import excerpt
+
+    results = [DocResult(**as_dict(h, excerpt(h.body, terms))) for h in hits]
+    text = note + render_hits(hits, terms, query)
+    text = fit(text, app_state(ctx).settings.max_result_tokens, more="ask for fewer results with limit")
+    output = SearchDocsOutput(
+        query=query,
+        results=results,
+        index_source=index.meta.get("source"),
+        index_age_days=round(index.age_days(), 2),
+    )
+    return text_result(text, output.model_dump())
+
+
+async def read_doc(
+    ctx: Context,
+    url_or_path: Annotated[
+        str,
+        Field(
+            description="A docs URL or path as search_docs gives it, e.g. "
+            "'https://respan.ai/docs/documentation/features/gateway/advanced-configuration#caches' or "
+            "'documentation/features/gateway/advanced-configuration'. A #anchor selects a section."
+        ),
+    ],
+    section: Annotated[
+        str | None, Field(description="Only this section (its anchor or heading), with its subsections.")
+    ] = None,
+    offset: Annotated[int, Field(ge=0, description="Character offset to continue a long page from.")] = 0,
+) -> CallToolResult:
+    index, note = await _index(ctx)
+    page, anchor, suggestions = resolve(index, url_or_path)
+    if page is None:
+        hint = ("Closest pages: " + ", ".join(suggestions) + ".") if suggestions else "Use search_docs to find it."
+        raise ToolError(f"No docs page {url_or_path!r}. {hint}")
+    wanted = section or anchor
+    body = page.markdown
+    if wanted:
+        found = section_text(page, wanted)
+        if found is None:
+            names = ", ".join(a for a, _, _ in page.sections[:40])
+            raise ToolError(f"Page {page.path!r} has no section {wanted!r}. Its sections: {names}.")
+        body = found
+    header = f"# {page.title}\n{page.url}{('#' + anchor) if wanted and anchor else ''}\n"
+    if page.description and not wanted:
+        header += f"> {page.description}\n"
+    max_chars = budget_chars(app_state(ctx).settings.max_result_tokens) - len(header) - 300
+    part, next_offset = page_part(body, offset, max_chars)
+    if not part:
+        raise ToolError(f"offset={offset} is past the end of this text ({len(body)} characters).")
+    text = f"{note}{header}\n{part}"
+    if next_offset is not None:
+        args = f"url_or_path={url_or_path!r}" + (f", section={section!r}" if section else "")
+        text += (
+            f"\n\n[part of the text: characters {offset}-{next_offset} of {len(body)}; "
+            f"continue with read_doc({args}, offset={next_offset})]"
+        )
+    return text_result(text)
+
+
+def register(server: MCPServer, *, read_only: bool) -> None:
+    server.add_tool(
+        search_docs,
+        name="search_docs",
+        title="Search the Respan docs",
+        description="Search the Respan documentation (an indexed local copy) and get the sections that answer, "
+        "each with its link and a focused excerpt. Use it for any 'how do I ... in Respan' question, a parameter "
+        "(fallback_models, disable_log), an SDK call, a header, or an error. Then read_doc reads a section fully.",
+        annotations=READ_ONLY,
+    )
+    server.add_tool(
+        read_doc,
+        name="read_doc",
+        title="Read a Respan docs page",
+        description="Read a Respan docs page or one section of it as clean Markdown, in parts that fit the "
+        "context (the last line says how to continue). Takes the URL or path that search_docs returned.",
+        annotations=READ_ONLY,
+        structured_output=False,
+    )
+
+    @server.resource(
+        "respan-docs://{+path}",
+        name="respan-docs",
+        title="Respan docs page",
+        description="A page of the Respan docs as Markdown, e.g. respan-docs://documentation/features/gateway/setup",
+        mime_type="text/markdown",
+    )
+    async def docs_page(path: str, ctx: Context) -> str:
+        state: Any = ctx.request_context.lifespan_context
+        try:
+            index, _ = await docs_service(state).ensure()
+        except FetchError as exc:
+            raise ResourceError(str(exc)) from None
+        page, _, suggestions = resolve(index, path)
+        if page is None:
+            raise ResourceError(f"No docs page {path!r}. Closest: {', '.join(suggestions) or 'none'}.")
+        return f"# {page.title}\n{page.url}\n\n{page.markdown}"

@@ -1,0 +1,59 @@
+"""`respan-mcp doctor`: check the configuration and that Respan answers, and say what to fix."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import anyio
+import httpx
+
+from respan_mcp.config import Settings
+from respan_mcp.respan import RespanClient, RespanError
+
+
+def _mask(secret: str) -> str:
+    return secret[:4] + "…" + secret[-2:] if len(secret) > 10 else "…"
+
+
+def run_doctor(
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    out: Callable[[str], None] | None = None,
+) -> int:
+    """Print one line per check (✔ / ✘ with the fix); return 0 when all pass."""
+    write = out or (lambda line: print(line, file=sys.stdout))
+    failures = 0
+
+    def check(ok: bool, line: str, fix: str = "") -> None:
+        nonlocal failures
+        failures += 0 if ok else 1
+        write(f"{'✔' if ok else '✘'} {line}" + (f"\n    → {fix}" if fix and not ok else ""))
+
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    check(
+        key is not None,
+        f"API key: {_mask(key)}" if key else "API key: not set",
+        "set RESPAN_API_KEY (or run `respan login`), or use HTTP mode where each request brings its key",
+    )
+    write(f"  base URL: {settings.base_url}  (chat goes to {settings.base_url}/chat/completions)")
+    write(f"  toolsets: {', '.join(settings.toolsets)}{'  (read-only)' if settings.read_only else ''}")
+    if key:
+        problem = anyio.run(_probe, settings, transport)
+        check(problem is None, "Respan answers with this key", problem or "")
+    from respan_mcp.docs.store import index_status
+
+    status = index_status(settings)
+    check(status.ok, f"docs index: {status.summary}", status.fix)
+    return 1 if failures else 0
+
+
+async def _probe(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> str | None:
+    client = RespanClient(settings.model_copy(update={"max_retries": 0}), transport=transport)
+    try:
+        await client.request("GET", "prompts/", params={"page": 1, "page_size": 1}, what="doctor")
+        return None
+    except RespanError as exc:
+        return exc.message
+    finally:
+        await client.aclose()

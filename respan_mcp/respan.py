@@ -1,0 +1,350 @@
+"""RespanClient: the only code that speaks HTTP to the Respan API.
+
+It owns auth, the base URL, timeouts, retries (reads only), error mapping and
+streamed-completion parsing. Every error it raises is a RespanError whose text is
+safe to show a model: what happened and what to do, with secrets scrubbed.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import email.utils
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import anyio
+import httpx
+
+from respan_mcp import __version__
+from respan_mcp.config import Settings
+from respan_mcp.redact import scrub
+from respan_mcp.sse import StreamEndedEarly, iter_sse
+
+log = logging.getLogger(__name__)
+
+# Set per HTTP request by the HTTP front door: the caller's own Respan key, used for
+# that request only. Unset on stdio, where the configured key is used.
+request_api_key: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_api_key", default=None)
+
+RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+MAX_ERROR_BODY = 64_000
+
+NO_KEY_MESSAGE = (
+    "No Respan API key is configured. Set RESPAN_API_KEY in the MCP server's environment "
+    "(or run `respan login` to write ~/.respan/credentials.json); over HTTP, send "
+    "'Authorization: Bearer <your Respan API key>'."
+)
+
+
+class RespanError(Exception):
+    """A failed Respan call, with a message written for the model that made it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        detail: str | None = None,
+        retry_after: float | None = None,
+        kind: str = "http",
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+        self.kind = kind
+        self.body = body
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class StreamCutError(RespanError):
+    """A streamed completion that ended before its end marker."""
+
+
+def _retry_after_seconds(response: httpx.Response, body: Any) -> float | None:
+    header = response.headers.get("retry-after")
+    if header:
+        try:
+            return max(0.0, float(header))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(header) if header else None
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - time.time())
+    if isinstance(body, dict) and isinstance(body.get("retry_after"), (int, float)):
+        return float(body["retry_after"])
+    return None
+
+
+_TAG = re.compile(r"<[^>]+>")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def describe_body(text: str) -> str:
+    """A short, readable account of a non-JSON error body (often an HTML error page)."""
+    title = _TITLE.search(text)
+    if title:
+        return f"an HTML page titled {title.group(1).strip()[:120]!r}"
+    flat = " ".join(_TAG.sub(" ", text).split())
+    return repr(flat[:200]) if flat else "an empty body"
+
+
+def error_detail(body: Any) -> tuple[str, dict[str, Any] | None]:
+    """Respan's `detail` or a provider's `error.message`, plus field errors if any."""
+    if isinstance(body, dict):
+        errors = body.get("errors") if isinstance(body.get("errors"), dict) else None
+        err = body.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            extra = ", ".join(f"{k}={err[k]}" for k in ("type", "code", "param") if err.get(k))
+            return (f"{err['message']} ({extra})" if extra else str(err["message"])), errors
+        if isinstance(err, str) and err:
+            return err, errors
+        for key in ("detail", "message"):
+            if body.get(key):
+                detail = body[key]
+                return (detail if isinstance(detail, str) else json.dumps(detail)), errors
+        return json.dumps(body)[:300], errors
+    if isinstance(body, str):
+        return describe_body(body), None
+    return "no details", None
+
+
+def _advice(status: int, retry_after: float | None) -> tuple[str, str]:
+    """(what it is, what to do) for an HTTP status."""
+    if status == 400:
+        return "rejected the request (400 Bad Request)", "Fix the request as the message says and call again."
+    if status == 401:
+        return "answered 401 Unauthorized", (
+            "The API key is missing, invalid or expired: set RESPAN_API_KEY (stdio) or send "
+            "'Authorization: Bearer <key>' (HTTP) with a valid key from the Respan platform's API keys page."
+        )
+    if status == 402:
+        return (
+            "answered 402 Payment Required",
+            "The organization's credits or budget are used up: top up or raise the budget.",
+        )
+    if status == 403:
+        return "answered 403 Forbidden", "This key may not do that: use a key with access to this resource."
+    if status == 404:
+        return "answered 404 Not Found", "Check the id, name or model and call again."
+    if status == 413:
+        return "rejected the request as too large (413)", "Send less data (Respan accepts at most 20 MB)."
+    if status == 422:
+        return "could not validate the request (422)", "Fix the named fields and call again."
+    if status == 429:
+        wait = f"Wait {retry_after:g} s before calling again." if retry_after else "Wait a little before calling again."
+        return "is rate limiting this key (429 Too Many Requests)", wait
+    if status >= 500:
+        return f"had a server error ({status})", (
+            "This is on Respan's or the provider's side: try again in a moment; for chat, "
+            "fallback_models or retry_params let the gateway recover by itself."
+        )
+    return f"answered {status}", "Check the request and call again."
+
+
+class RespanClient:
+    """Async Respan API client; one per process, owned by the server's lifespan."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self.root = settings.base_url.rstrip("/")
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.connect_timeout,
+        )
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": f"respan-mcp/{__version__}", "Accept": "application/json"},
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return f"{self.root}/{path.lstrip('/')}"
+
+    def current_key(self) -> str | None:
+        key = request_api_key.get()
+        if key:
+            return key
+        return self.settings.api_key.get_secret_value() if self.settings.api_key else None
+
+    def _auth_headers(self) -> dict[str, str]:
+        key = self.current_key()
+        if not key:
+            raise RespanError(NO_KEY_MESSAGE, kind="config")
+        return {"Authorization": f"Bearer {key}"}
+
+    def _secrets(self) -> list[str]:
+        key = self.current_key()
+        return [*self.settings.secrets(), *([key] if key else [])]
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self._secrets())
+
+    def _http_error(self, response: httpx.Response, body: Any, what: str) -> RespanError:
+        status = response.status_code
+        detail, field_errors = error_detail(body)
+        retry_after = _retry_after_seconds(response, body)
+        summary, todo = _advice(status, retry_after)
+        if field_errors:
+            fields = "; ".join(
+                f"{name}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                for name, msgs in field_errors.items()
+            )
+            detail = f"{detail} ({fields})"
+        code = body.get("error_code") if isinstance(body, dict) else None
+        if code:
+            detail = f"{detail} [{code}]"
+        message = self._scrub(f"{what}: Respan {summary}: {detail}. {todo}")
+        return RespanError(message, status=status, detail=self._scrub(detail), retry_after=retry_after, body=body)
+
+    def _transport_error(self, exc: Exception, what: str) -> RespanError:
+        if isinstance(exc, httpx.TimeoutException):
+            phase = {
+                httpx.ConnectTimeout: "connecting",
+                httpx.ReadTimeout: "waiting for the answer",
+                httpx.WriteTimeout: "sending the request",
+                httpx.PoolTimeout: "waiting for a free connection",
+            }.get(type(exc), "talking to it")
+            return RespanError(
+                f"{what}: Respan did not answer in time ({phase}). Try again; if it keeps happening, "
+                "check RESPAN_BASE_URL or raise RESPAN_MCP_READ_TIMEOUT for long generations.",
+                kind="timeout",
+            )
+        return RespanError(
+            self._scrub(
+                f"{what}: could not reach Respan at {self.root} ({type(exc).__name__}: {exc}). "
+                "Check RESPAN_BASE_URL and the network, then try again."
+            ),
+            kind="connection",
+        )
+
+    @staticmethod
+    def _parse(response: httpx.Response) -> Any:
+        text = response.text
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text[:MAX_ERROR_BODY]
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.settings.retry_after_cap)
+        return min(8.0, 0.25 * 2**attempt) * (0.5 + random.random() / 2)
+
+    # -- requests -------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        read: bool | None = None,
+        what: str | None = None,
+    ) -> Any:
+        """Send one API request and return its parsed JSON.
+
+        `read` marks a request safe to repeat (GETs always are; list and summary POSTs
+        say so): only those are retried, on connection errors, 429 and 502/503/504.
+        """
+        what = what or f"{method} {path}"
+        retryable = read if read is not None else method.upper() == "GET"
+        attempts = 1 + (self.settings.max_retries if retryable else 0)
+        headers = self._auth_headers()
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        last: RespanError | None = None
+        with anyio.fail_after(self.settings.total_timeout):
+            for attempt in range(attempts):
+                try:
+                    response = await self._http.request(
+                        method, self.url(path), params=clean_params, json=json_body, headers=headers
+                    )
+                except httpx.TransportError as exc:
+                    last = self._transport_error(exc, what)
+                    if attempt + 1 < attempts and not isinstance(exc, httpx.WriteError):
+                        await anyio.sleep(self._backoff(attempt, None))
+                        continue
+                    raise last from None
+                body = self._parse(response)
+                if response.is_success:
+                    if isinstance(body, str):
+                        raise RespanError(
+                            f"{what}: Respan answered {response.status_code} with a body that is not JSON "
+                            f"({describe_body(body)}). RESPAN_BASE_URL may point at something other than "
+                            "the Respan API.",
+                            status=response.status_code,
+                            kind="bad_body",
+                        )
+                    return body
+                last = self._http_error(response, body, what)
+                if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
+                    log.info("retrying %s after %s", what, response.status_code)
+                    await anyio.sleep(self._backoff(attempt, last.retry_after))
+                    continue
+                raise last
+        raise last or RespanError(f"{what}: failed")  # pragma: no cover - loop always returns or raises
+
+    async def stream(self, path: str, body: Mapping[str, Any], *, what: str) -> AsyncIterator[dict[str, Any]]:
+        """POST and yield each JSON chunk of a server-sent-events answer.
+
+        Never retried: the request may already cost money. Leaving the iteration early
+        (cancellation included) closes the upstream connection. A stream that ends before
+        `[DONE]` raises StreamCutError.
+        """
+        headers = {**self._auth_headers(), "Accept": "text/event-stream"}
+        try:
+            async with self._http.stream("POST", self.url(path), json=body, headers=headers) as response:
+                if not response.is_success:
+                    raw = await response.aread()
+                    try:
+                        parsed: Any = json.loads(raw)
+                    except ValueError:
+                        parsed = raw.decode("utf-8", "replace")[:MAX_ERROR_BODY]
+                    raise self._http_error(response, parsed, what)
+                try:
+                    async for event in iter_sse(response.aiter_lines()):
+                        try:
+                            chunk = json.loads(event.data)
+                        except ValueError:
+                            log.warning("skipping a stream event that is not JSON")
+                            continue
+                        if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
+                            detail, _ = error_detail(chunk)
+                            raise RespanError(
+                                self._scrub(f"{what}: the provider failed mid-stream: {detail}"),
+                                kind="stream_error",
+                            )
+                        if isinstance(chunk, dict):
+                            yield chunk
+                except StreamEndedEarly:
+                    raise StreamCutError(
+                        f"{what}: the stream from the gateway was cut before it finished.",
+                        kind="stream_cut",
+                    ) from None
+        except httpx.TransportError as exc:
+            if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+                raise StreamCutError(
+                    f"{what}: the connection to the gateway broke mid-stream ({type(exc).__name__}).",
+                    kind="stream_cut",
+                ) from None
+            raise self._transport_error(exc, what) from None

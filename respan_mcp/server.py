@@ -1,0 +1,71 @@
+"""create_server: one MCPServer with the capabilities the settings ask for."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from mcp.server import MCPServer
+
+from respan_mcp import __version__
+from respan_mcp.config import Settings
+from respan_mcp.respan import RespanClient
+from respan_mcp.state import AppState
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = """Tools for the Respan LLM platform (formerly Keywords AI).
+- Docs: search_docs answers "how do I ..." questions about Respan with the right doc section; read_doc reads a page.
+- Gateway: chat_completion calls any model through the Respan gateway with every OpenAI and Respan parameter.
+- Prompts: list_prompts / get_prompt inspect managed prompts; render_prompt shows the exact messages a prompt
+  produces, without calling a model; chat_completion with `prompt` runs it.
+- Logs: search_logs, get_log, summarize_logs, list_traces, get_trace answer questions about past requests;
+  create_log records a call made outside the gateway.
+Results are compact text; long results end with the exact call that gets the rest."""
+
+# Capability name -> module whose `register(server, read_only=...)` adds its tools.
+CAPABILITIES = {
+    "gateway": "respan_mcp.gateway.tools",
+    # "prompts": "respan_mcp.prompts.tools",
+    # "logs": "respan_mcp.logs.tools",
+    "docs": "respan_mcp.docs.tools",
+}
+
+
+def create_server(
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> MCPServer[AppState]:
+    """Build the server. `transport` replaces the network (tests plug the fake Respan in here)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        client = RespanClient(settings, transport=transport)
+        state = AppState(settings=settings, respan=client)
+        try:
+            yield state
+        finally:
+            for service in state.services.values():
+                close = getattr(service, "aclose", None)
+                if close is not None:
+                    await close()
+            await client.aclose()
+
+    server: MCPServer[AppState] = MCPServer(
+        "respan-mcp",
+        title="Respan",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        website_url="https://respan.ai",
+        lifespan=lifespan,
+        log_level=settings.log_level.upper(),  # type: ignore[arg-type]
+    )
+    for name in [t for t in settings.toolsets if t in CAPABILITIES]:
+        module = importlib.import_module(CAPABILITIES[name])
+        module.register(server, read_only=settings.read_only)
+    return server

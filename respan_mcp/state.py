@@ -1,0 +1,59 @@
+"""What lives for the whole process (the lifespan context) and how tools reach it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+
+from respan_mcp.config import Settings
+from respan_mcp.respan import RespanClient, RespanError
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    respan: RespanClient
+    # Capability-owned objects created on first use (docs index, prompt cache, ...),
+    # so nothing heavy sits on the start-up path.
+    services: dict[str, Any] = field(default_factory=dict)
+
+
+def app_state(ctx: Context) -> AppState:
+    state = ctx.request_context.lifespan_context
+    if not isinstance(state, AppState):  # pragma: no cover - a wiring bug, not a user error
+        raise RuntimeError("respan-mcp lifespan state is missing")
+    return state
+
+
+def wants_progress(ctx: Context) -> bool:
+    """Whether the caller asked for progress notifications on this request."""
+    request = ctx.request_context
+    meta: Any = request.meta or {}
+    wire_meta: Any = (request.params or {}).get("_meta") or {}
+    if meta.get("progress_token") is not None or wire_meta.get("progressToken") is not None:
+        return True
+    # The 2026 era carries the token (or, in-process, a callback) on the dispatch context,
+    # possibly wrapped; the SDK has no public accessor for it yet.
+    outbound = getattr(request.session, "_request_outbound", None)
+    for _ in range(4):
+        if outbound is None:
+            break
+        for attr in ("_on_progress", "_progress_token", "progress_token"):
+            if getattr(outbound, attr, None) is not None:
+                return True
+        outbound = getattr(outbound, "_inner", None)
+    return False
+
+
+@contextmanager
+def tool_errors() -> Iterator[None]:
+    """Turn Respan failures into ToolErrors, whose text the model reads."""
+    try:
+        yield
+    except RespanError as exc:
+        raise ToolError(exc.message) from None

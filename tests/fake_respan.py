@@ -1,0 +1,401 @@
+"""A faithful, in-process Respan API for tests, with fault injection.
+
+Behaves as `../shared/respan-api.md` describes: `/api/...` paths with or without the
+trailing slash, bearer auth, DRF-style errors, the OpenAI-compatible gateway (plain and
+server-sent events), and knobs that make it fail the ways the real one can.
+
+Use in-process with `fake.transport()` (an httpx ASGI transport) or serve it on a
+loopback port with `serve(fake)`; `python tests/fake_respan.py --port 0` runs it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+API_KEY = "rsp-test-key-0123456789"
+
+MODELS = {
+    "gpt-4o": (2.5e-6, 1e-5),
+    "gpt-4o-mini": (1.5e-7, 6e-7),
+    "gpt-4.1": (2e-6, 8e-6),
+    "o3-mini": (1.1e-6, 4.4e-6),
+    "claude-sonnet-4-20250514": (3e-6, 1.5e-5),
+    "claude-3-5-haiku-20241022": (8e-7, 4e-6),
+    "gemini/gemini-2.0-flash": (1e-7, 4e-7),
+    "fake-failing-model": (0.0, 0.0),  # always fails at the "provider": exercises fallback_models
+}
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour for requests whose path contains `path`."""
+
+    path: str
+    status: int = 500
+    body: Any = None  # dict -> JSON; str -> raw text (HTML pages, broken JSON)
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+    cut_after: int | None = None  # streaming: stop after this many chunks, no [DONE]
+    times: int = 1  # how many requests it applies to (-1: all)
+    method: str | None = None
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+
+
+def _words(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return str(content or "")
+
+
+def drf_error(status: int, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status)
+
+
+class FakeRespan:
+    def __init__(self, api_keys: set[str] | None = None) -> None:
+        self.api_keys = set(api_keys or {API_KEY})
+        self.requests: list[Recorded] = []
+        self.faults: list[Fault] = []
+        self.routes: list[Route] = []
+        self._add("/api/chat/completions", self.chat_completions, ["POST"])
+        self.app = Starlette(routes=self.routes)
+
+    # -- wiring ------------------------------------------------------------------------
+
+    def _add(self, path: str, endpoint: Callable[..., Any], methods: list[str]) -> None:
+        """Register a path both with and without its trailing slash, as the real API accepts."""
+        bare = path.rstrip("/")
+
+        async def guarded(request: Request) -> Response:
+            return await self._handle(request, endpoint)
+
+        self.routes.append(Route(bare, guarded, methods=methods))
+        self.routes.append(Route(bare + "/", guarded, methods=methods))
+
+    def transport(self) -> httpx.ASGITransport:
+        return httpx.ASGITransport(app=self.app)
+
+    def fail(self, path: str, status: int = 500, body: Any = None, **kwargs: Any) -> Fault:
+        fault = Fault(path=path, status=status, body=body, **kwargs)
+        self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, request: Request) -> Fault | None:
+        for fault in self.faults:
+            if fault.path in request.url.path and fault.method in (None, request.method) and fault.times != 0:
+                if fault.times > 0:
+                    fault.times -= 1
+                return fault
+        return None
+
+    def last(self, path: str) -> Recorded:
+        return next(r for r in reversed(self.requests) if path in r.path)
+
+    async def _handle(self, request: Request, endpoint: Callable[..., Any]) -> Response:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return drf_error(400, "JSON parse error - Expecting value")
+        self.requests.append(
+            Recorded(request.method, request.url.path, dict(request.query_params), dict(request.headers), body)
+        )
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            return drf_error(401, "Authentication credentials were not provided.")
+        if auth[7:] not in self.api_keys:
+            return drf_error(401, "Invalid API key.")
+        fault = self._take_fault(request)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.cut_after is None:
+                if fault.body is None and fault.status < 400:
+                    pass  # a pure delay: answer normally
+                elif isinstance(fault.body, str):
+                    return Response(fault.body, status_code=fault.status, headers=fault.headers, media_type="text/html")
+                else:
+                    return JSONResponse(
+                        fault.body if fault.body is not None else {"detail": "Internal server error"},
+                        status_code=fault.status,
+                        headers=fault.headers,
+                    )
+        result = endpoint(request, body, fault)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result
+
+    # -- gateway -----------------------------------------------------------------------
+
+    def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A deterministic completion: echoes the last user turn, or calls a named tool."""
+        messages = body.get("messages") or []
+        last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+        text = _message_text(last_user)
+        message: dict[str, Any] = {"role": "assistant", "content": f"Echo: {text}"}
+        finish = "stop"
+        tools = body.get("tools") or []
+        if tools and body.get("tool_choice") != "none":
+            for tool in tools:
+                name = (tool.get("function") or {}).get("name")
+                if name and name in text:
+                    message = {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "call_" + uuid.uuid4().hex[:8],
+                                "type": "function",
+                                "function": {"name": name, "arguments": json.dumps({"query": text})},
+                            }
+                        ],
+                    }
+                    finish = "tool_calls"
+                    break
+        prompt_tokens = sum(_words(_message_text(m)) for m in messages)
+        completion_tokens = _words(message.get("content") or "call")
+        if isinstance(body.get("max_tokens"), int) and completion_tokens > body["max_tokens"]:
+            words = (message.get("content") or "").split()[: body["max_tokens"]]
+            message["content"] = " ".join(words)
+            completion_tokens, finish = body["max_tokens"], "length"
+        return {
+            "message": message,
+            "finish_reason": finish,
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": 0},
+            },
+        }
+
+    def _pick_model(self, body: dict[str, Any]) -> tuple[str | None, Response | None]:
+        """The model that answers, honouring fallback_models; or the error response."""
+        candidates = [body.get("model"), *(body.get("fallback_models") or [])]
+        for model in candidates:
+            if model in MODELS and model != "fake-failing-model":
+                return model, None
+        first = body.get("model")
+        if first == "fake-failing-model" or any(c == "fake-failing-model" for c in candidates):
+            return None, JSONResponse(
+                {
+                    "error": {
+                        "message": "The server had an error processing your request.",
+                        "type": "server_error",
+                        "param": None,
+                        "code": "provider_error",
+                    }
+                },
+                status_code=500,
+            )
+        return None, drf_error(404, f"Model {first!r} is not supported. See the model list for supported models.")
+
+    async def chat_completions(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        if not isinstance(body, dict):
+            return drf_error(400, "Request body must be a JSON object.")
+        if not body.get("messages") and not body.get("prompt"):
+            return drf_error(422, "Validation error", errors={"messages": ["This field is required."]})
+        model, error = self._pick_model(body)
+        if error is not None:
+            return error
+        assert model is not None
+        started = time.perf_counter()
+        answer = self._answer(body)
+        usage = answer["usage"]
+        price_in, price_out = MODELS[model]
+        cost = usage["prompt_tokens"] * price_in + usage["completion_tokens"] * price_out
+        completion_id = "chatcmpl-" + uuid.uuid4().hex[:12]
+        breakdown = {
+            "prompt_tokens": usage["prompt_tokens"],
+            "completion_tokens": usage["completion_tokens"],
+            "cost": cost,
+            "latency": round(time.perf_counter() - started + 0.042, 4),
+            "time_to_first_token": 0.021,
+            "tokens_per_second": 120.5,
+            "status_code": 200,
+            "model": model,
+        }
+        n = int(body.get("n") or 1)
+        if body.get("stream"):
+            cut_after = fault.cut_after if fault is not None else None
+            return StreamingResponse(
+                self._stream(completion_id, model, answer, n, body, breakdown, cut_after),
+                media_type="text/event-stream",
+            )
+        response: dict[str, Any] = {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": i,
+                    "finish_reason": answer["finish_reason"],
+                    "message": answer["message"],
+                    "logprobs": None,
+                }
+                for i in range(n)
+            ],
+            "usage": usage,
+        }
+        if body.get("request_breakdown"):
+            response["request_breakdown"] = breakdown
+        return JSONResponse(response)
+
+    async def _stream(
+        self,
+        completion_id: str,
+        model: str,
+        answer: dict[str, Any],
+        n: int,
+        body: dict[str, Any],
+        breakdown: dict[str, Any],
+        cut_after: int | None,
+    ) -> AsyncIterator[bytes]:
+        base = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+        }
+        chunks: list[dict[str, Any]] = []
+        for i in range(n):
+            chunks.append({**base, "choices": [{"index": i, "delta": {"role": "assistant"}, "finish_reason": None}]})
+            message = answer["message"]
+            if message.get("tool_calls"):
+                call = message["tool_calls"][0]
+                args = call["function"]["arguments"]
+                half = len(args) // 2
+                chunks.append(
+                    {
+                        **base,
+                        "choices": [
+                            {
+                                "index": i,
+                                "delta": {
+                                    "tool_calls": [
+                                        {
+                                            "index": 0,
+                                            "id": call["id"],
+                                            "type": "function",
+                                            "function": {
+                                                "name": call["function"]["name"],
+                                                "arguments": args[:half],
+                                            },
+                                        }
+                                    ]
+                                },
+                            }
+                        ],
+                    }
+                )
+                chunks.append(
+                    {
+                        **base,
+                        "choices": [
+                            {
+                                "index": i,
+                                "delta": {"tool_calls": [{"index": 0, "function": {"arguments": args[half:]}}]},
+                            }
+                        ],
+                    }
+                )
+            else:
+                for word_index, word in enumerate((message.get("content") or "").split(" ")):
+                    piece = word if word_index == 0 else " " + word
+                    chunks.append(
+                        {
+                            **base,
+                            "choices": [{"index": i, "delta": {"content": piece}, "finish_reason": None}],
+                        }
+                    )
+            chunks.append({**base, "choices": [{"index": i, "delta": {}, "finish_reason": answer["finish_reason"]}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            chunks.append({**base, "choices": [], "usage": answer["usage"]})
+        if body.get("request_breakdown"):
+            chunks.append({"id": "request_breakdown", "request_breakdown": breakdown})
+        for index, chunk in enumerate(chunks):
+            if cut_after is not None and index >= cut_after:
+                return  # the connection ends without [DONE]
+            if index == 1:
+                yield b": keep-alive\n\n"
+            encoded = json.dumps(chunk)
+            if index == 2 and ", " in encoded:
+                # One event split over two data: lines, as SSE allows.
+                head, _, tail = encoded.partition(", ")
+                yield f"data: {head},\ndata: {tail}\n\n".encode()
+            else:
+                yield f"data: {encoded}\n\n".encode()
+            await asyncio.sleep(0)
+        yield b"data: [DONE]\n\n"
+
+
+# -- serving on a loopback port ---------------------------------------------------------
+
+
+class Served:
+    def __init__(self, server: Any, thread: threading.Thread, url: str) -> None:
+        self.server, self.thread, self.url = server, thread, url
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> Served:
+    """Run an ASGI app with uvicorn in a thread on a loopback port; returns its URL."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(app, log_level="warning", lifespan="auto")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return Served(server, thread, f"http://{host}:{sock.getsockname()[1]}")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Run the fake Respan API on a loopback port.")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    served = serve(FakeRespan().app, port=args.port)
+    print(served.url, flush=True)
+    try:
+        served.thread.join()
+    except KeyboardInterrupt:
+        served.stop()

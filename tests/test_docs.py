@@ -1,0 +1,298 @@
+"""The docs pipeline: cleanup, chunking, query building, ranking, crawling, tools."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mcp import Client
+
+from respan_mcp.docs.chunk import slugify, split_sections
+from respan_mcp.docs.fetch import Crawler, FetchError, html_to_markdown, parse_llms_txt
+from respan_mcp.docs.folder import load_folder
+from respan_mcp.docs.mdx import clean_page
+from respan_mcp.docs.query import fts_expression, parse_query
+from respan_mcp.docs.service import DocsService
+from respan_mcp.docs.store import DocsIndex, build_index
+from respan_mcp.server import create_server
+from tests.conftest import CORPUS, make_settings, text_of
+from tests.docs_site_server import SITE, make_site
+from tests.fake_respan import serve
+
+# -- cleanup and chunking ------------------------------------------------------------------
+
+
+def test_mdx_cleanup_keeps_what_matters() -> None:
+    page = clean_page((SITE / "gateway" / "fallbacks.mdx").read_text())
+    assert page.title == "Fallbacks and retries"
+    assert page.description == "Keep answering when a provider fails."
+    md = page.markdown
+    assert "import {" not in md and "<Accordion" not in md and "<Note>" not in md
+    assert "#### fallback_models\n`array`" in md  # a parameter is a heading of its own
+    assert "**Python**" in md  # tab titles kept
+    assert '```json\n{"fallback_models": ["gpt-4o", "claude-sonnet-4"]}\n```' in md  # code dedented, intact
+    assert "```python\nclient.chat" in md  # line-highlight marker dropped, language kept
+    assert "Retries happen on the gateway" in md
+
+
+def test_code_blocks_are_never_rewritten() -> None:
+    source = "## A\n\n```html\n<Note>keep me</Note>\nimport x from 'y'\n## not a heading\n```\n"
+    md = clean_page(source).markdown
+    assert "<Note>keep me</Note>\nimport x from 'y'\n## not a heading" in md
+    assert [s.heading for s in split_sections(md)] == ["A"]
+
+
+def test_sections_breadcrumbs_and_unique_anchors() -> None:
+    md = "intro\n\n## Caching\n\ntext\n\n### Cache options\n\nmore\n\n## Caching\n\nagain\n"
+    sections = split_sections(md)
+    assert [(s.anchor, s.breadcrumb) for s in sections] == [
+        ("", ""), ("caching", "Caching"), ("cache-options", "Caching › Cache options"), ("caching-1", "Caching")
+    ]  # fmt: skip
+
+
+def test_long_sections_are_bounded_without_splitting_code() -> None:
+    code = "```python\n" + "x = 1\n" * 400 + "```"
+    md = "## Big\n\n" + "\n\n".join(["word " * 150] * 10) + "\n\n" + code + "\n"
+    sections = split_sections(md)
+    assert len(sections) > 2
+    assert all(s.body.count("```") % 2 == 0 for s in sections)
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [("Load balancing between models", "load-balancing-between-models"), ("`fallback_models`", "fallback_models"),
+     ("4. Customize the message!", "4-customize-the-message"), ("Prompt & gateway", "prompt--gateway")],
+)  # fmt: skip
+def test_slug_rule(heading: str, anchor: str) -> None:
+    assert slugify(heading) == anchor
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def test_identifiers_become_phrases_and_keywords() -> None:
+    terms = {t.text: t for t in parse_query("how do I set fallback_models and X-Respan-Signature in respan.flush()?")}
+    assert terms["fallback_models"].phrases[0] == "fallback models"
+    assert terms["fallback_models"].keyword == "fallbackmodels"
+    assert terms["X-Respan-Signature"].keyword == "xrespansignature"
+    assert terms["respan.flush"].phrases[0] == "respan flush"
+    assert "how" not in terms and "set" not in terms
+    assert parse_query("useTracing")[0].phrases[0] == "use tracing"
+
+
+def test_synonyms_come_from_the_docs_vocabulary() -> None:
+    (log,) = parse_query("log")
+    assert "span" in log.phrases
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_any_string_is_a_valid_query(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    index = _fixture_index(tmp_path_factory.getbasetemp())
+    hits, _ = index.search(text)
+    assert isinstance(hits, list)
+    expression = fts_expression(parse_query(text))
+    assert expression == "" or expression.count('"') % 2 == 0
+
+
+_INDEXES: dict[str, DocsIndex] = {}
+
+
+def _fixture_index(base: Path, use_fts: bool = True) -> DocsIndex:
+    key = f"{base}-{use_fts}"
+    if key not in _INDEXES:
+        path = base / f"fixture-{use_fts}.sqlite3"
+        build_index(load_folder(SITE), "fixture", path, use_fts=use_fts)
+        _INDEXES[key] = DocsIndex(path)
+    return _INDEXES[key]
+
+
+# -- ranking on the fixture site --------------------------------------------------------------------
+
+
+@pytest.fixture(params=[True, False], ids=["fts5", "python-bm25"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> DocsIndex:
+    return _fixture_index(tmp_path, use_fts=request.param)
+
+
+@pytest.mark.parametrize(
+    ("query", "path", "anchor"),
+    [
+        ("how do I set fallback models?", "gateway/fallbacks", "fallback_models"),
+        ("fallback_models", "gateway/fallbacks", "fallback_models"),
+        ("what does disable_log drop?", "observe/logs", "disable_log"),
+        ("X-Respan-Signature", "observe/webhooks", "verify-the-signature"),
+        ("respan.flush()", "observe/logs", "flushing"),
+        ("cache_by_customer", "gateway/caching", "cache_options"),
+        ("one cache per user", "gateway/caching", "cache_options"),  # user -> customer synonym
+        ("useTracing", "orphan", ""),
+    ],
+)
+def test_ranking(index: DocsIndex, query: str, path: str, anchor: str) -> None:
+    hits, _ = index.search(query)
+    assert hits, query
+    assert (hits[0].path, hits[0].anchor) == (path, anchor), [(h.path, h.anchor) for h in hits]
+
+
+def test_boilerplate_is_dropped_and_pages_do_not_flood(index: DocsIndex) -> None:
+    page = index.page("gateway/caching")
+    assert page is not None and "Sign up" not in page.markdown and "Set up Respan" not in page.markdown
+    hits, _ = index.search("caching cache cache_enabled cache_ttl", limit=10)
+    assert sum(1 for h in hits if h.path == "gateway/caching") <= 2
+
+
+def test_navigation_order_then_orphans() -> None:
+    assert [p.path for p in load_folder(SITE)] == [
+        "gateway/fallbacks", "gateway/caching", "observe/logs", "observe/webhooks", "orphan"
+    ]  # fmt: skip
+
+
+def test_atomic_replace_keeps_old_index_on_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "idx.sqlite3"
+    build_index(load_folder(SITE), "first", path)
+    pages = load_folder(SITE)
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("crash mid-build")
+
+    monkeypatch.setattr("respan_mcp.docs.store.split_sections", boom)
+    with pytest.raises(RuntimeError):
+        build_index(pages, "second", path)
+    assert DocsIndex(path).meta["source"] == "first"
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM pages").fetchone()[0] == 5
+
+
+# -- the crawler against a local site ----------------------------------------------------------------
+
+
+def test_parse_llms_txt() -> None:
+    entries = parse_llms_txt("- [A](https://x.test/a.mdx): first\n* [B](/b)\nnot an entry\n- [A](https://x.test/a.mdx)",
+                             "https://x.test/llms.txt")  # fmt: skip
+    assert [(e.title, e.url, e.description) for e in entries] == [
+        ("A", "https://x.test/a.mdx", "first"), ("B", "https://x.test/b", "")
+    ]  # fmt: skip
+
+
+def test_html_conversion_drops_chrome() -> None:
+    from tests.docs_site_server import HTML_PAGE
+
+    md = html_to_markdown(HTML_PAGE)
+    assert "# HTML only page" in md and "## Customer budgets" in md
+    assert "period_budget" in md and "customer_identifier" in md  # no escaped underscores
+    assert "```python\nbudget = 10\n```" in md
+    assert "Sidebar link" not in md and "var x" not in md and "footer" not in md
+
+
+@pytest.mark.anyio
+async def test_crawl_sync_and_incremental_resync(tmp_path: Path) -> None:
+    app, _ = make_site()
+    served = serve(app)
+    try:
+        settings = make_settings(tmp_path, docs_source=served.url + "/llms.txt")
+        service = DocsService(settings)
+        report = await service.sync()
+        assert report.pages == 4 and report.fetched == 4
+        assert any("Gone" in f or "gone" in f for f in report.failed)
+        assert any("refused" in f and "elsewhere" in f for f in report.failed)
+        index = service.index()
+        assert index is not None
+        paths = {p for p, _, _ in index.paths()}
+        assert paths == {"docs/gateway/fallbacks", "docs/gateway/caching", "docs/html-only", "docs/observe/logs"}
+        html_page = index.page("docs/html-only")
+        assert html_page is not None and "period_budget" in html_page.markdown
+        caching = index.page("docs/gateway/caching")
+        assert caching is not None and caching.url == served.url + "/docs/gateway/caching"
+        assert caching.title == "Caching"  # llms.txt titles win
+        again = await service.sync()
+        assert again.not_modified == 3 and again.fetched == 1  # only the HTML page has no ETag
+    finally:
+        served.stop()
+
+
+@pytest.mark.anyio
+async def test_unreachable_source_says_what_to_do(tmp_path: Path) -> None:
+    crawler = Crawler("http://127.0.0.1:9/llms.txt", retries=0, timeout=2)
+    with pytest.raises(FetchError, match="local docs folder"):
+        await crawler.index()
+    await crawler.aclose()
+
+
+# -- tools through MCP -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def docs_client(tmp_path: Path, mode: str):  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path, docs_source=str(SITE), toolsets=["docs"])
+    async with Client(create_server(settings), mode=mode) as client:
+        yield client
+
+
+@pytest.mark.anyio
+async def test_search_docs_builds_on_first_use_then_answers(docs_client: Client) -> None:
+    tools = {t.name: t for t in (await docs_client.list_tools()).tools}
+    assert tools["search_docs"].annotations.read_only_hint is True  # type: ignore[union-attr]
+    result = await docs_client.call_tool("search_docs", {"query": "what does disable_log drop?", "limit": 3})
+    text = text_of(result)
+    assert "Built the docs index just now" in text
+    assert text.splitlines()[1].startswith("1. Logging › Disable logging › disable_log")
+    assert "https://respan.ai/docs/observe/logs#disable_log" in text
+    assert "only metrics are kept" in text
+    assert result.structured_content["results"][0]["path"] == "observe/logs"
+    again = text_of(await docs_client.call_tool("search_docs", {"query": "disable_log"}))
+    assert "Built" not in again
+
+
+@pytest.mark.anyio
+async def test_read_doc_pages_sections_and_suggestions(docs_client: Client) -> None:
+    text = text_of(await docs_client.call_tool("read_doc", {"url_or_path": "https://respan.ai/docs/gateway/caching"}))
+    assert "# Caching\nhttps://respan.ai/docs/gateway/caching\n> Reuse answers" in text and "## Enable caching" in text
+    section = text_of(await docs_client.call_tool("read_doc", {"url_or_path": "gateway/caching#enable-caching"}))
+    assert "### Cache options" in section and "A second section" not in section
+    missing = await docs_client.call_tool("read_doc", {"url_or_path": "gateway/cachin"})
+    assert missing.is_error and "Closest pages: gateway/caching" in text_of(missing)
+    no_section = await docs_client.call_tool("read_doc", {"url_or_path": "gateway/caching", "section": "nope"})
+    assert no_section.is_error and "enable-caching" in text_of(no_section)
+    resource = await docs_client.read_resource("respan-docs://observe/webhooks")
+    assert "X-Respan-Signature" in resource.contents[0].text  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
+async def test_read_doc_pages_long_text(tmp_path: Path) -> None:
+    long_site = tmp_path / "site"
+    long_site.mkdir()
+    (long_site / "long.md").write_text("# Long\n\n" + "\n\n".join(f"Paragraph {i} " + "x" * 80 for i in range(400)))
+    settings = make_settings(tmp_path, docs_source=str(long_site), toolsets=["docs"], max_result_tokens=1000)
+    async with Client(create_server(settings)) as client:
+        text = text_of(await client.call_tool("read_doc", {"url_or_path": "long"}))
+        assert "continue with read_doc(url_or_path='long', offset=" in text
+        offset = int(text.rsplit("offset=", 1)[1].rstrip(")]"))
+        following = text_of(await client.call_tool("read_doc", {"url_or_path": "long", "offset": offset}))
+        first_para = following.split("\n\n")[1].split()[1]
+        assert int(first_para) > 0 and f"Paragraph {first_para} " not in text
+
+
+@pytest.mark.anyio
+async def test_offline_first_use_says_what_to_run(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, docs_source="http://127.0.0.1:9/llms.txt", toolsets=["docs"])
+    async with Client(create_server(settings)) as client:
+        result = await client.call_tool("search_docs", {"query": "anything"})
+    assert result.is_error and "respan-mcp docs sync --source" in text_of(result)
+
+
+# -- the real corpus --------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not here")
+def test_real_corpus_indexes_and_answers(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.sqlite3"
+    counts = build_index(load_folder(CORPUS), str(CORPUS), path)
+    assert counts["pages"] >= 300 and counts["boilerplate_blocks"] >= 1
+    index = DocsIndex(path)
+    hits, _ = index.search("how do I set fallback models?")
+    assert any("fallback" in h.anchor for h in hits[:3])
+    page = index.page("documentation/features/gateway/advanced-configuration")
+    assert page is not None and "Set up Respan" not in page.markdown
