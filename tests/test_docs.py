@@ -296,3 +296,36 @@ def test_real_corpus_indexes_and_answers(tmp_path: Path) -> None:
     assert any("fallback" in h.anchor for h in hits[:3])
     page = index.page("documentation/features/gateway/advanced-configuration")
     assert page is not None and "Set up Respan" not in page.markdown
+
+
+@pytest.mark.anyio
+async def test_unchanged_resync_keeps_the_index(tmp_path: Path) -> None:
+    site = tmp_path / "md"
+    site.mkdir()
+    (site / "a.md").write_text("# A\n\nalpha text")
+    (site / "b.md").write_text("# B\n\nbeta text")
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    def llms(request: Request) -> Response:
+        return PlainTextResponse("- [A](/a.md): a\n- [B](/b.md): b")
+
+    def page(request: Request) -> Response:
+        name = request.path_params["name"]
+        etag = f'"{name}"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304)
+        return PlainTextResponse((site / name).read_text(), headers={"ETag": etag})
+
+    served = serve(Starlette(routes=[Route("/llms.txt", llms), Route("/{name}", page)]))
+    try:
+        service = DocsService(make_settings(tmp_path, docs_source=served.url + "/llms.txt"))
+        await service.sync()
+        inode = service.path.stat().st_ino
+        again = await service.sync()
+        assert (again.fetched, again.not_modified, again.pages) == (0, 2, 2)
+        assert service.path.stat().st_ino == inode  # not rebuilt
+    finally:
+        served.stop()

@@ -112,7 +112,7 @@ class Crawler:
         index_url: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        concurrency: int = 8,
+        concurrency: int = 16,
         timeout: float = 20.0,
         total_timeout: float = 300.0,
         retries: int = 2,

@@ -85,6 +85,7 @@ class Term:
     phrases: tuple[str, ...]
     keyword: str | None = None  # an identifier with separators removed, matched in the keywords column
     identifier: bool = False
+    bigram: bool = False  # two adjacent query words: rewards sections that say them together
 
 
 def identifier_parts(token: str) -> list[str]:
@@ -103,17 +104,27 @@ def is_identifier(token: str) -> bool:
 def parse_query(query: str) -> list[Term]:
     terms: list[Term] = []
     seen: set[str] = set()
+    previous: str | None = None
     for token in TOKEN.findall(query or ""):
         lowered = token.lower()
+        plain = not is_identifier(token) and lowered not in STOPWORDS
+        if plain and previous is not None and f"{previous} {lowered}" not in seen:
+            seen.add(f"{previous} {lowered}")
+            terms.append(Term(f"{previous} {lowered}", (f"{previous} {lowered}",), bigram=True))
+        previous = lowered if plain else None
         if lowered in seen:
             continue
         seen.add(lowered)
         if is_identifier(token):
             parts = identifier_parts(token)
             if parts:
-                # The whole phrase first; single parts too (`respan.flush()` should find `flush()`).
-                singles = tuple(p for p in parts if p not in STOPWORDS and len(p) > 2) if len(parts) > 1 else ()
-                terms.append(Term(token, (" ".join(parts), *singles), keyword="".join(parts), identifier=True))
+                joined = "".join(parts)
+                if SPLIT.search(token.strip("_.-")):
+                    # Single parts count too: `respan.flush()` should find `telemetry.flush()`.
+                    extra = tuple(p for p in parts if p not in STOPWORDS and len(p) > 2) if len(parts) > 1 else ()
+                else:
+                    extra = (joined,)  # camelCase (`LangChain`, `withWorkflow`) is one word in running text
+                terms.append(Term(token, (" ".join(parts), *extra), keyword=joined, identifier=True))
             continue
         if lowered in STOPWORDS or (len(lowered) == 1 and not lowered.isdigit()):
             continue

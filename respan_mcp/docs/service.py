@@ -11,7 +11,7 @@ import httpx
 
 from respan_mcp.config import Settings
 from respan_mcp.docs.fetch import Crawler, FetchError, Progress
-from respan_mcp.docs.store import DocsIndex, RawPage, build_index, index_path
+from respan_mcp.docs.store import DocsIndex, RawPage, build_index, index_path, touch_index
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,12 @@ class DocsService:
             finally:
                 await crawler.aclose()
             report.fetched, report.not_modified, report.failed = crawl.fetched, crawl.not_modified, crawl.failed
+            if current is not None and not crawl.fetched and not crawl.failed and len(pages) == len(previous):
+                # Nothing changed: keep the index, just record that it was checked.
+                await anyio.to_thread.run_sync(touch_index, self.path)
+                report.pages, report.chunks = len(pages), int(current.meta.get("chunks", 0))
+                report.seconds = anyio.current_time() - started
+                return report
         if not pages:
             raise FetchError(f"No pages could be read from {source}. " + "; ".join(report.failed[:3]))
         counts = await anyio.to_thread.run_sync(build_index, pages, source, self.path)

@@ -6,6 +6,7 @@ the previous index usable. Stamped with its source and build time.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -24,11 +25,12 @@ from respan_mcp.docs.mdx import clean_page
 from respan_mcp.docs.query import Term, fts_expression, keywords_of, parse_query
 
 INDEX_FILE = "docs-index.sqlite3"
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "6"
 STALE_AFTER_DAYS = 14
-# Column weights: title, description, headings, body, keywords.
-WEIGHTS = (3.0, 1.5, 5.0, 1.0, 4.0)
-CANDIDATES = 80
+# Column weights: title, description, headings, body, keywords, place (the page's path words).
+WEIGHTS = (3.0, 1.5, 5.0, 1.0, 4.0, 2.0)
+CANDIDATES = 60
+COMMON_SHARE = 0.3  # words in more sections than this share rank nothing: left out of the FTS query
 PER_PAGE = 2
 
 
@@ -54,6 +56,7 @@ class RawPage:
 
 @dataclass
 class Hit:
+    id: int
     path: str
     url: str
     anchor: str
@@ -83,6 +86,11 @@ class IndexStatus:
     summary: str
     fix: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+
+
+def place_words(path: str) -> str:
+    """A page path as words (`sdks/python/tracing/client/flush` -> `sdks python tracing client flush`)."""
+    return re.sub(r"[/_\-.]+", " ", path)
 
 
 def index_path(settings: Settings) -> Path:
@@ -126,7 +134,7 @@ def build_index(pages: Sequence[RawPage], source: str, dest: Path, *, use_fts: b
         )
         if use_fts:
             db.execute(
-                "CREATE VIRTUAL TABLE chunks_fts USING fts5(title, description, headings, body, keywords, "
+                "CREATE VIRTUAL TABLE chunks_fts USING fts5(title, description, headings, body, keywords, place, "
                 "tokenize='porter unicode61 remove_diacritics 2')"
             )
         for position, (page, clean) in enumerate(cleaned):
@@ -151,13 +159,14 @@ def build_index(pages: Sequence[RawPage], source: str, dest: Path, *, use_fts: b
                 )  # fmt: skip
                 if use_fts:
                     db.execute(
-                        "INSERT INTO chunks_fts(rowid, title, description, headings, body, keywords) "
-                        "VALUES (?,?,?,?,?,?)",
+                        "INSERT INTO chunks_fts(rowid, title, description, headings, body, keywords, place) "
+                        "VALUES (?,?,?,?,?,?,?)",
                         (cursor.lastrowid, title, description if section.order == 0 else "", crumb, section.body,
-                         keywords),
+                         keywords, place_words(page.path)),
                     )  # fmt: skip
                 chunk_count += 1
         meta = {
+            "common_words": json.dumps(common_words(db, chunk_count)),
             "schema": SCHEMA_VERSION,
             "source": source,
             "built_at": str(int(time.time())),
@@ -172,6 +181,21 @@ def build_index(pages: Sequence[RawPage], source: str, dest: Path, *, use_fts: b
         db.close()
     os.replace(tmp, dest)
     return {"pages": len(cleaned), "chunks": chunk_count, "boilerplate_blocks": len(boilerplate)}
+
+
+def touch_index(path: Path) -> None:
+    """Stamp an unchanged index as freshly checked."""
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'built_at'", (str(int(time.time())),))
+
+
+def common_words(db: sqlite3.Connection, chunk_count: int) -> list[str]:
+    """Words found in more than COMMON_SHARE of all sections ("respan", "api", ...)."""
+    df: Counter[str] = Counter()
+    for (text,) in db.execute("SELECT lower(title || ' ' || breadcrumb || ' ' || body) FROM chunks"):
+        df.update(set(WORD.findall(text)))
+    limit = max(10, chunk_count * COMMON_SHARE)
+    return sorted(w for w, n in df.items() if n > limit)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -191,6 +215,8 @@ class DocsIndex:
         if self.engine == "fts5" and not fts5_available():
             self.engine = "python-bm25"
         self._bm25: PythonBM25 | None = None
+        self._rows: dict[int, tuple[Any, ...]] = {}  # chunk rows seen, by id: sections are immutable
+        self.common = frozenset(json.loads(self.meta.get("common_words", "[]")))
 
     def close(self) -> None:
         self.db.close()
@@ -208,9 +234,11 @@ class DocsIndex:
         if not terms:
             return [], terms
         if self.engine == "fts5":
-            expression = fts_expression(terms)
+            # Very common words barely move BM25 but cost the most to score: rank on the rest.
+            rare = [t for t in terms if t.identifier or t.bigram or t.text not in self.common]
+            expression = fts_expression(rare or terms)
             rows = self.db.execute(
-                "SELECT rowid, bm25(chunks_fts, ?, ?, ?, ?, ?) FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "SELECT rowid, bm25(chunks_fts, ?, ?, ?, ?, ?, ?) FROM chunks_fts WHERE chunks_fts MATCH ? "
                 "ORDER BY 2 LIMIT ?",
                 (*WEIGHTS, expression, CANDIDATES),
             ).fetchall()
@@ -223,20 +251,20 @@ class DocsIndex:
         return rerank(hits, terms, limit, per_page), terms
 
     def _hits(self, scored: list[tuple[int, float]]) -> list[Hit]:
-        if not scored:
-            return []
-        ids = [rowid for rowid, _ in scored]
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f"SELECT c.id, c.path, p.url, c.anchor, c.title, c.breadcrumb, c.body FROM chunks c "  # noqa: S608
-            f"JOIN pages p ON p.path = c.path WHERE c.id IN ({marks})",
-            ids,
-        ).fetchall()
-        by_id = {r[0]: r for r in rows}
+        missing = [rowid for rowid, _ in scored if rowid not in self._rows]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = self.db.execute(
+                f"SELECT c.id, c.path, p.url, c.anchor, c.title, c.breadcrumb, c.body FROM chunks c "  # noqa: S608
+                f"JOIN pages p ON p.path = c.path WHERE c.id IN ({marks})",
+                missing,
+            ).fetchall()
+            for row in rows:
+                self._rows[row[0]] = row
         return [
-            Hit(path=r[1], url=r[2], anchor=r[3], title=r[4], breadcrumb=r[5], body=r[6], score=s)
+            Hit(id=r[0], path=r[1], url=r[2], anchor=r[3], title=r[4], breadcrumb=r[5], body=r[6], score=s)
             for i, s in scored
-            if (r := by_id.get(i)) is not None
+            if (r := self._rows.get(i)) is not None
         ]
 
     def page(self, path: str) -> PageRecord | None:
@@ -257,21 +285,72 @@ class DocsIndex:
         return self.db.execute("SELECT path, title, url FROM pages ORDER BY position").fetchall()
 
 
+# Re-ranking weights over the BM25 candidates (tuned on tests/benchmarks/docs_eval.json).
+W_COVERAGE = 0.3  # share of the question's terms found anywhere in the section
+W_HEAD = 0.5  # ... found in the page title or the section's headings
+W_TITLE = 0.5  # ... found in the page title
+W_IDENT = 0.3  # an identifier from the question appears verbatim
+W_IDENT_HEAD = 0.3  # ... in the headings: the section about that parameter
+W_PAGE = 0.6  # support from the page's other matching sections
+W_BIGRAM = 0.3  # adjacent question words found together
+
+
+def _stems(phrase: str) -> tuple[str, ...]:
+    """Word prefixes that stand for a phrase's words in any inflection (`models` -> `mode`)."""
+    return tuple(w[: max(4, len(w) - 2)] for w in phrase.split())
+
+
+@functools.lru_cache(maxsize=8192)
+def _lowered(_id: int, title: str, breadcrumb: str, body: str) -> tuple[str, str, str]:
+    title = title.lower()
+    head = f"{title} {breadcrumb.lower()}"
+    return title, head, f"{head} {body.lower()}"
+
+
 def rerank(hits: list[Hit], terms: list[Term], limit: int, per_page: int) -> list[Hit]:
-    """Favour sections that cover more of the question, then keep at most `per_page` per page."""
+    """Favour sections that cover more of the question on pages about it; at most `per_page` per page."""
     if not hits:
         return []
     best = max(h.score for h in hits) or 1.0
+    bigrams = [t.text for t in terms if t.bigram]
+    words = [t for t in terms if not t.bigram]
+    n = max(1, len(words))
+    # Each word prefix is a bit; a term is found where all bits of one of its phrases are.
+    stems = sorted({s for t in words for p in t.phrases for s in _stems(p)})
+    bit = {s: 1 << i for i, s in enumerate(stems)}
+    options = [[sum(bit[s] for s in set(_stems(p))) for p in t.phrases] for t in words]
+    identifiers = [t.text.lower() for t in words if t.identifier]
+
+    def count(mask: int) -> int:
+        return sum(1 for opts in options if any(m & mask == m for m in opts))
+
     for hit in hits:
-        hay = f"{hit.title} {hit.breadcrumb} {hit.body}".lower()
-        head = f"{hit.title} {hit.breadcrumb}".lower()
-        covered = sum(1 for t in terms if any(_stem_in(p, hay) for p in t.phrases))
-        in_head = sum(1 for t in terms if any(_stem_in(p, head) for p in t.phrases))
-        ident = sum(1 for t in terms if t.identifier and t.text.lower() in hay)
-        ident_head = sum(1 for t in terms if t.identifier and t.text.lower() in head)  # the section about it
-        coverage = covered / len(terms)
-        hit.score = hit.score / best + 0.6 * coverage + 0.25 * in_head / len(terms) + 0.3 * ident + 0.3 * ident_head
-    hits.sort(key=lambda h: h.score, reverse=True)
+        title, head, hay = _lowered(hit.id, hit.title, hit.breadcrumb, hit.body)
+        in_hay = in_head = in_title = 0
+        for stem in stems:
+            if stem in hay:
+                in_hay |= bit[stem]
+                if stem in head:
+                    in_head |= bit[stem]
+                    if stem in title:
+                        in_title |= bit[stem]
+        hit.score = (
+            hit.score / best
+            + W_COVERAGE * count(in_hay) / n
+            + W_HEAD * count(in_head) / n
+            + W_TITLE * count(in_title) / n
+            + (W_IDENT * sum(1 for i in identifiers if i in hay) if identifiers else 0.0)
+            + (W_IDENT_HEAD * sum(1 for i in identifiers if i in head) if identifiers else 0.0)
+            + (W_BIGRAM * sum(1 for b in bigrams if b in hay) / len(bigrams) if bigrams else 0.0)
+        )
+    by_page: dict[str, list[float]] = defaultdict(list)
+    for hit in hits:
+        by_page[hit.path].append(hit.score)
+    page_score = {}
+    for path, scores in by_page.items():
+        scores.sort(reverse=True)
+        page_score[path] = scores[0] + W_PAGE * sum(scores[1:3]) / 2
+    hits.sort(key=lambda h: (page_score[h.path], h.score), reverse=True)
     taken: list[Hit] = []
     per: Counter[str] = Counter()
     for hit in hits:
@@ -282,11 +361,6 @@ def rerank(hits: list[Hit], terms: list[Term], limit: int, per_page: int) -> lis
         if len(taken) >= limit:
             break
     return taken
-
-
-def _stem_in(phrase: str, hay: str) -> bool:
-    words = phrase.split()
-    return all(w[: max(4, len(w) - 2)] in hay for w in words)
 
 
 # -- the fallback engine ----------------------------------------------------------------------
@@ -312,7 +386,8 @@ class PythonBM25:
     K1, B = 1.2, 0.75
 
     def __init__(self, db: sqlite3.Connection) -> None:
-        rows = db.execute("SELECT id, title, description, breadcrumb, body, keywords FROM chunks").fetchall()
+        rows = db.execute("SELECT id, title, description, breadcrumb, body, keywords, path FROM chunks").fetchall()
+        rows = [(*row[:6], place_words(row[6])) for row in rows]
         self.ids: list[int] = []
         self.fields: list[list[Counter[str]]] = []
         lengths: list[list[int]] = []
@@ -325,7 +400,7 @@ class PythonBM25:
             self.df.update(set().union(*counters))
         n = max(1, len(rows))
         self.n = n
-        self.avg = [max(1.0, sum(col) / n) for col in zip(*lengths, strict=True)] if lengths else [1.0] * 5
+        self.avg = [max(1.0, sum(col) / n) for col in zip(*lengths, strict=True)] if lengths else [1.0] * 6
         self.lengths = lengths
 
     def _phrase_tokens(self, term: Term) -> list[list[str]]:

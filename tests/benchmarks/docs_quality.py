@@ -1,0 +1,87 @@
+"""Docs search quality on a labelled question set: ours vs. the official server's scorer.
+
+The official scorer ranks llms.txt-style entries (title, description, URL) by substring
+matches of the query's words: +3 in the title, +2 in the description, +1 in the URL,
+and returns pages only. Both run over the same corpus. Usage:
+    python tests/benchmarks/docs_quality.py [--verbose]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import ROOT, need_corpus
+
+from respan_mcp.docs.folder import load_folder
+from respan_mcp.docs.mdx import parse_front_matter
+from respan_mcp.docs.store import DocsIndex, build_index
+
+K = 5
+
+
+def official_ranking(entries: list[tuple[str, str, str, str]], query: str) -> list[str]:
+    words = query.lower().split()
+    scored = []
+    for path, title, description, url in entries:
+        score = sum(3 * (w in title.lower()) + 2 * (w in description.lower()) + (w in url.lower()) for w in words)
+        if score > 0:
+            scored.append((score, path))
+    scored.sort(key=lambda s: -s[0])  # stable: ties keep llms.txt order
+    return [p for _, p in scored]
+
+
+def metrics(rankings: list[list[str]], labels: list[set[str]]) -> dict[str, float]:
+    hit = recall = mrr = 0.0
+    for ranked, relevant in zip(rankings, labels, strict=True):
+        top = ranked[:K]
+        hit += any(p in relevant for p in top)
+        recall += len(relevant & set(top)) / len(relevant)
+        rank = next((i for i, p in enumerate(ranked[:10], 1) if p in relevant), None)
+        mrr += 1 / rank if rank else 0
+    n = len(rankings)
+    return {"hit@5": hit / n, "recall@5": recall / n, "mrr@10": mrr / n}
+
+
+def distinct_pages(paths: list[str]) -> list[str]:
+    return list(dict.fromkeys(paths))
+
+
+def main() -> None:
+    corpus = need_corpus()
+    questions = json.loads((ROOT / "tests/benchmarks/docs_eval.json").read_text())["questions"]
+    pages = load_folder(corpus)
+    entries = []
+    for page in pages:
+        meta, _ = parse_front_matter(page.text)
+        entries.append((page.path, meta.get("title", ""), meta.get("description", ""), page.url + ".mdx"))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "index.sqlite3"
+        build_index(pages, str(corpus), path)
+        index = DocsIndex(path)
+        ours_top5, ours_top10, theirs = [], [], []
+        for item in questions:
+            hits5, _ = index.search(item["q"], limit=K)
+            hits10, _ = index.search(item["q"], limit=10)
+            ours_top5.append(distinct_pages([h.path for h in hits5]))
+            ours_top10.append(distinct_pages([h.path for h in hits10]))
+            theirs.append(official_ranking(entries, item["q"]))
+    labels = [set(item["pages"]) for item in questions]
+    # hit/recall from what search_docs returns by default (5 sections); MRR from the top 10.
+    ours = metrics(ours_top5, labels)
+    ours["mrr@10"] = metrics(ours_top10, labels)["mrr@10"]
+    official = metrics(theirs, labels)
+    print(f"{len(questions)} questions, {len(pages)} pages")
+    print(f"{'':12} {'hit@5':>7} {'recall@5':>9} {'MRR@10':>7}")
+    for name, m in (("respan-mcp", ours), ("official", official)):
+        print(f"{name:12} {m['hit@5']:7.3f} {m['recall@5']:9.3f} {m['mrr@10']:7.3f}")
+    if "--verbose" in sys.argv:
+        for item, ranked in zip(questions, ours_top10, strict=True):
+            mark = "ok " if set(ranked[:K]) & set(item["pages"]) else "MISS"
+            print(f"{mark} {item['q']!r}: {ranked[:3]}")
+
+
+if __name__ == "__main__":
+    main()
