@@ -20,6 +20,7 @@ DEFAULT_BASE_URL = "https://api.respan.ai/api"
 DEFAULT_DOCS_SOURCE = "https://respan.docs.buildwithfern.com/llms.txt"
 TOOLSETS = ("gateway", "prompts", "logs", "docs")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DOCS_STALE_AFTER_DAYS = 14  # an index older than this is reported as stale
 
 
 def normalize_base_url(url: str) -> str:

@@ -9,7 +9,8 @@ import anyio
 import httpx
 
 from respan_mcp.config import Settings
-from respan_mcp.respan import RespanClient, RespanError
+from respan_mcp.errors import RespanError
+from respan_mcp.respan import RespanClient
 
 
 def _mask(secret: str) -> str:

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from respan_mcp import __version__
 from respan_mcp.config import LOOPBACK_HOSTS, Settings
-from respan_mcp.respan import request_api_key
+from respan_mcp.errors import request_api_key
 from respan_mcp.state import AppState
 
 log = logging.getLogger(__name__)

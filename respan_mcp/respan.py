@@ -7,7 +7,6 @@ safe to show a model: what happened and what to do, with secrets scrubbed.
 
 from __future__ import annotations
 
-import contextvars
 import email.utils
 import json
 import logging
@@ -22,14 +21,11 @@ import httpx
 
 from respan_mcp import __version__
 from respan_mcp.config import Settings
+from respan_mcp.errors import RespanError, StreamCutError, request_api_key
 from respan_mcp.redact import scrub
 from respan_mcp.sse import StreamEndedEarly, iter_sse
 
 log = logging.getLogger(__name__)
-
-# Set per HTTP request by the HTTP front door: the caller's own Respan key, used for
-# that request only. Unset on stdio, where the configured key is used.
-request_api_key: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_api_key", default=None)
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 MAX_ERROR_BODY = 64_000
@@ -39,35 +35,6 @@ NO_KEY_MESSAGE = (
     "(or run `respan login` to write ~/.respan/credentials.json); over HTTP, send "
     "'Authorization: Bearer <your Respan API key>'."
 )
-
-
-class RespanError(Exception):
-    """A failed Respan call, with a message written for the model that made it."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        detail: str | None = None,
-        retry_after: float | None = None,
-        kind: str = "http",
-        body: Any = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.detail = detail
-        self.retry_after = retry_after
-        self.kind = kind
-        self.body = body
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
-
-
-class StreamCutError(RespanError):
-    """A streamed completion that ended before its end marker."""
 
 
 def _retry_after_seconds(response: httpx.Response, body: Any) -> float | None:

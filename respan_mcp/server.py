@@ -6,14 +6,16 @@ import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
 from mcp.server import MCPServer
 
 from respan_mcp import __version__
 from respan_mcp.config import Settings
-from respan_mcp.respan import RespanClient
 from respan_mcp.state import AppState
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +47,11 @@ def create_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        client = RespanClient(settings, transport=transport)
-        state = AppState(settings=settings, respan=client)
+        state = AppState(settings=settings, transport=transport)
         try:
             yield state
         finally:
-            for service in state.services.values():
-                close = getattr(service, "aclose", None)
-                if close is not None:
-                    await close()
-            await client.aclose()
+            await state.aclose()
 
     server: MCPServer[AppState] = MCPServer(
         "respan-mcp",

@@ -5,22 +5,43 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from respan_mcp.config import Settings
-from respan_mcp.respan import RespanClient, RespanError
+from respan_mcp.errors import RespanError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from respan_mcp.respan import RespanClient
 
 
 @dataclass
 class AppState:
     settings: Settings
-    respan: RespanClient
-    # Capability-owned objects created on first use (docs index, prompt cache, ...),
-    # so nothing heavy sits on the start-up path.
+    transport: httpx.AsyncBaseTransport | None = None
+    # Capability-owned objects created on first use (the Respan client, the docs index,
+    # the prompt cache, ...), so nothing heavy sits on the start-up path.
     services: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def respan(self) -> RespanClient:
+        client = self.services.get("respan")
+        if client is None:
+            from respan_mcp.respan import RespanClient  # httpx costs ~0.1 s to import
+
+            client = self.services["respan"] = RespanClient(self.settings, transport=self.transport)
+        return client  # type: ignore[no-any-return]
+
+    async def aclose(self) -> None:
+        for service in list(self.services.values()):
+            close = getattr(service, "aclose", None)
+            if close is not None:
+                await close()
+        self.services.clear()
 
 
 def app_state(ctx: Context) -> AppState:

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from mcp import Client
 
 from respan_mcp.docs.chunk import slugify, split_sections
-from respan_mcp.docs.fetch import Crawler, FetchError, html_to_markdown, parse_llms_txt
+from respan_mcp.docs.errors import FetchError
+from respan_mcp.docs.fetch import Crawler, html_to_markdown, parse_llms_txt
 from respan_mcp.docs.folder import load_folder
 from respan_mcp.docs.mdx import clean_page
 from respan_mcp.docs.query import fts_expression, parse_query

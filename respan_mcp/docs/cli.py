@@ -9,7 +9,7 @@ import sys
 import anyio
 
 from respan_mcp.config import Settings
-from respan_mcp.docs.fetch import FetchError
+from respan_mcp.docs.errors import FetchError
 from respan_mcp.docs.render import excerpt
 from respan_mcp.docs.service import DocsService
 from respan_mcp.docs.store import as_dict, index_status

@@ -18,6 +18,7 @@ import anyio
 import httpx
 
 from respan_mcp import __version__
+from respan_mcp.docs.errors import FetchError
 from respan_mcp.docs.store import RawPage
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,6 @@ LLMS_ENTRY = re.compile(r"^\s*[-*]\s*\[([^\]]+)\]\(([^)\s]+)\)\s*(?::\s*(.*))?$"
 MAX_PAGE_BYTES = 2_000_000
 MAX_REDIRECTS = 5
 Progress = Callable[[int, int, str], Awaitable[None]]
-
-
-class FetchError(Exception):
-    """The docs source could not be read; the message says what to do."""
 
 
 @dataclass

@@ -10,7 +10,8 @@ import anyio
 import httpx
 
 from respan_mcp.config import Settings
-from respan_mcp.docs.fetch import Crawler, FetchError, Progress
+from respan_mcp.docs.errors import FetchError
+from respan_mcp.docs.fetch import Crawler, Progress
 from respan_mcp.docs.store import DocsIndex, RawPage, build_index, index_path, touch_index
 
 log = logging.getLogger(__name__)

@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from respan_mcp.config import Settings
+from respan_mcp.config import DOCS_STALE_AFTER_DAYS, Settings
 from respan_mcp.docs.chunk import drop_blocks, find_boilerplate, split_sections
 from respan_mcp.docs.mdx import clean_page
 from respan_mcp.docs.query import Term, fts_expression, keywords_of, parse_query
 
 INDEX_FILE = "docs-index.sqlite3"
 SCHEMA_VERSION = "6"
-STALE_AFTER_DAYS = 14
 # Column weights: title, description, headings, body, keywords, place (the page's path words).
 WEIGHTS = (3.0, 1.5, 5.0, 1.0, 4.0, 2.0)
 CANDIDATES = 60
@@ -455,7 +454,7 @@ def index_status(settings: Settings) -> IndexStatus:
         f"{meta.get('pages')} pages, {meta.get('chunks')} sections from {meta.get('source')}, "
         f"built {age:.1f} days ago ({meta.get('engine')})"
     )
-    if age > STALE_AFTER_DAYS:
+    if age > DOCS_STALE_AFTER_DAYS:
         return IndexStatus(False, summary + " - stale", "run `respan-mcp docs sync` to refresh", meta)
     return IndexStatus(True, summary, meta=meta)
 

@@ -1,6 +1,6 @@
 """MCP skin of the docs capability: search_docs, read_doc and the respan-docs:// resources."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -8,12 +8,16 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from respan_mcp.docs.fetch import FetchError
-from respan_mcp.docs.render import page_part, render_hits, resolve, section_text
-from respan_mcp.docs.service import DocsService
-from respan_mcp.docs.store import STALE_AFTER_DAYS, DocsIndex, as_dict
+from respan_mcp.config import DOCS_STALE_AFTER_DAYS
+from respan_mcp.docs.errors import FetchError
 from respan_mcp.output import budget_chars, fit, text_result
 from respan_mcp.state import AppState, app_state
+
+# The index code (sqlite3, the cleaners, the crawler) loads on the first docs call, not at start-up.
+if TYPE_CHECKING:
+    from respan_mcp.docs.service import DocsService
+    from respan_mcp.docs.store import DocsIndex
+
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
@@ -33,7 +37,9 @@ class SearchDocsOutput(BaseModel):
     index_age_days: float | None = None
 
 
-def docs_service(state: AppState) -> DocsService:
+def docs_service(state: AppState) -> "DocsService":
+    from respan_mcp.docs.service import DocsService
+
     service = state.services.get("docs")
     if service is None:
         service = state.services["docs"] = DocsService(state.settings)
@@ -41,7 +47,7 @@ def docs_service(state: AppState) -> DocsService:
     return service
 
 
-async def _index(ctx: Context) -> tuple[DocsIndex, str]:
+async def _index(ctx: Context) -> tuple["DocsIndex", str]:
     """The index (building it on first use, with progress); and a note about its freshness."""
     service = docs_service(app_state(ctx))
 
@@ -56,7 +62,7 @@ async def _index(ctx: Context) -> tuple[DocsIndex, str]:
             "Run `respan-mcp docs sync --source <docs folder or llms.txt URL>` where the docs are reachable."
         ) from None
     note = f"(Built the docs index just now: {report.summary()}.)\n" if report else ""
-    if index.age_days() > STALE_AFTER_DAYS:
+    if index.age_days() > DOCS_STALE_AFTER_DAYS:
         note += f"(The docs index is {index.age_days():.0f} days old; `respan-mcp docs sync` refreshes it.)\n"
     return index, note
 
@@ -72,10 +78,11 @@ async def search_docs(
     ],
     limit: Annotated[int, Field(ge=1, le=20, description="How many sections to return.")] = 5,
 ) -> Annotated[CallToolResult, SearchDocsOutput]:
+    from respan_mcp.docs.render import excerpt, render_hits
+    from respan_mcp.docs.store import as_dict
+
     index, note = await _index(ctx)
     hits, terms = index.search(query, limit=limit)
-    from respan_mcp.docs.render import excerpt
-
     results = [DocResult(**as_dict(h, excerpt(h.body, terms))) for h in hits]
     text = note + render_hits(hits, terms, query)
     text = fit(text, app_state(ctx).settings.max_result_tokens, more="ask for fewer results with limit")
@@ -103,6 +110,8 @@ async def read_doc(
     ] = None,
     offset: Annotated[int, Field(ge=0, description="Character offset to continue a long page from.")] = 0,
 ) -> CallToolResult:
+    from respan_mcp.docs.render import page_part, resolve, section_text
+
     index, note = await _index(ctx)
     page, anchor, suggestions = resolve(index, url_or_path)
     if page is None:
@@ -161,6 +170,8 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         mime_type="text/markdown",
     )
     async def docs_page(path: str, ctx: Context) -> str:
+        from respan_mcp.docs.render import resolve
+
         state: Any = ctx.request_context.lifespan_context
         try:
             index, _ = await docs_service(state).ensure()

@@ -9,9 +9,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
+from respan_mcp.errors import StreamCutError
 from respan_mcp.gateway.completion import CHAT_PATH, CompletionAccumulator, build_body, render_completion
 from respan_mcp.output import fit, text_result
-from respan_mcp.respan import StreamCutError
 from respan_mcp.state import app_state, tool_errors, wants_progress
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress notifications while streaming
