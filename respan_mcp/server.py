@@ -31,7 +31,7 @@ Results are compact text; long results end with the exact call that gets the res
 # Capability name -> module whose `register(server, read_only=...)` adds its tools.
 CAPABILITIES = {
     "gateway": "respan_mcp.gateway.tools",
-    # "prompts": "respan_mcp.prompts.tools",
+    "prompts": "respan_mcp.prompts.tools",
     # "logs": "respan_mcp.logs.tools",
     "docs": "respan_mcp.docs.tools",
 }

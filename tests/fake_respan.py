@@ -83,7 +83,15 @@ class FakeRespan:
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
         self.routes: list[Route] = []
+        self.prompts: dict[str, dict[str, Any]] = {}
+        self.versions: dict[str, list[dict[str, Any]]] = {}
+        seed_prompts(self)
         self._add("/api/chat/completions", self.chat_completions, ["POST"])
+        self._add("/api/prompts/list/", self.list_prompts_post, ["POST"])
+        self._add("/api/prompts/", self.list_prompts_get, ["GET"])
+        self._add("/api/prompts/{prompt_id}/", self.get_prompt, ["GET"])
+        self._add("/api/prompts/{prompt_id}/versions/", self.list_versions, ["GET"])
+        self._add("/api/prompts/{prompt_id}/versions/{number}/", self.get_version, ["GET"])
         self.app = Starlette(routes=self.routes)
 
     # -- wiring ------------------------------------------------------------------------
@@ -219,6 +227,12 @@ class FakeRespan:
     async def chat_completions(self, request: Request, body: Any, fault: Fault | None) -> Response:
         if not isinstance(body, dict):
             return drf_error(400, "Request body must be a JSON object.")
+        prompt_message = None
+        if isinstance(body.get("prompt"), dict):
+            rendered = self._gateway_prompt(body)
+            if isinstance(rendered, Response):
+                return rendered
+            body, prompt_message = rendered
         if not body.get("messages") and not body.get("prompt"):
             return drf_error(422, "Validation error", errors={"messages": ["This field is required."]})
         model, error = self._pick_model(body)
@@ -266,6 +280,8 @@ class FakeRespan:
         }
         if body.get("request_breakdown"):
             response["request_breakdown"] = breakdown
+        if prompt_message is not None:
+            response["prompt_message"] = prompt_message
         return JSONResponse(response)
 
     async def _stream(
@@ -354,6 +370,196 @@ class FakeRespan:
                 yield f"data: {encoded}\n\n".encode()
             await asyncio.sleep(0)
         yield b"data: [DONE]\n\n"
+
+    # -- prompts -----------------------------------------------------------------------------
+
+    def _prompt_summary(self, prompt: dict[str, Any]) -> dict[str, Any]:
+        versions = self.versions[prompt["id"]]
+        newest = versions[0] if versions else None
+        live = next((v for v in versions if v["is_deployed"]), None)
+        brief = lambda v: {"version": v["version"], "model": v["model"], "updated_at": v["updated_at"]}  # noqa: E731
+        return {
+            **prompt,
+            # The list endpoint embeds the whole current version, messages included, as the real one does.
+            "current_version": newest,
+            "live_version": brief(live) if live else None,
+        }
+
+    def _page(self, request: Request, items: list[Any], max_size: int = 100) -> JSONResponse | dict[str, Any]:
+        try:
+            page = int(request.query_params.get("page", 1))
+            size = min(int(request.query_params.get("page_size", 20)), max_size)
+        except ValueError:
+            return drf_error(400, "page and page_size must be integers.")
+        if page < 1 or size < 1:
+            return drf_error(404, "Invalid page.")
+        start = (page - 1) * size
+        if start >= len(items) and items:
+            return drf_error(404, "Invalid page.")
+        base = str(request.url).split("?")[0]
+        has_next = start + size < len(items)
+        return {
+            "count": len(items),
+            "next": f"{base}?page={page + 1}&page_size={size}" if has_next else None,
+            "previous": f"{base}?page={page - 1}&page_size={size}" if page > 1 else None,
+            "results": items[start : start + size],
+        }
+
+    def _filtered_prompts(self, name_filter: str | None) -> list[dict[str, Any]]:
+        prompts = sorted(self.prompts.values(), key=lambda p: p["updated_at"], reverse=True)
+        if name_filter:
+            prompts = [p for p in prompts if name_filter.lower() in p["name"].lower()]
+        return [self._prompt_summary(p) for p in prompts]
+
+    def list_prompts_post(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        filters = (body or {}).get("filters") or {}
+        name = filters.get("name") or {}
+        if name and name.get("operator") not in ("icontains", "contains", ""):
+            return drf_error(400, f"Unsupported operator {name.get('operator')!r} for name.")
+        value = (name.get("value") or [None])[0] if name else None
+        page = self._page(request, self._filtered_prompts(value))
+        return page if isinstance(page, Response) else JSONResponse({**page, "filters_data": {"huge": "x" * 2000}})
+
+    def list_prompts_get(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        page = self._page(request, self._filtered_prompts(None))
+        return page if isinstance(page, Response) else JSONResponse(page)
+
+    def get_prompt(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        prompt = self.prompts.get(request.path_params["prompt_id"])
+        if prompt is None:
+            return drf_error(404, "Not found.")
+        summary = self._prompt_summary(prompt)
+        newest = summary["current_version"]
+        summary["current_version"] = {k: newest[k] for k in ("version", "model", "updated_at")} if newest else None
+        return JSONResponse(summary)
+
+    def list_versions(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        if request.path_params["prompt_id"] not in self.prompts:
+            return drf_error(404, "Not found.")
+        page = self._page(request, self.versions[request.path_params["prompt_id"]])
+        return page if isinstance(page, Response) else JSONResponse(page)
+
+    def get_version(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        versions = self.versions.get(request.path_params["prompt_id"])
+        if versions is None:
+            return drf_error(404, "Not found.")
+        number = request.path_params["number"]
+        found = next((v for v in versions if str(v["version"]) == number), None)
+        return JSONResponse(found) if found else drf_error(404, "Not found.")
+
+    def _find_version(self, prompt_id: str, version: Any) -> dict[str, Any] | None:
+        versions = self.versions.get(prompt_id) or []
+        if version is None:
+            return next((v for v in versions if v["is_deployed"]), None)
+        if version == "latest":
+            return versions[0] if versions else None
+        return next((v for v in versions if v["version"] == version), None)
+
+    def _gateway_prompt(self, body: dict[str, Any]) -> Response | tuple[dict[str, Any], Any]:
+        """The gateway's own minimal prompt handling: plain `{{ name }}` substitution, one level of
+        composition, deployed/latest/pinned versions, v1 override and v2 append. Deliberately not
+        the project's renderer, so tests do not check the renderer against itself."""
+        spec = body["prompt"]
+        version = self._find_version(str(spec.get("prompt_id")), spec.get("version"))
+        if version is None:
+            return drf_error(404, "Prompt or prompt version not found.")
+        values = {**version.get("variables", {}), **(spec.get("variables") or {})}
+        for name, value in list(values.items()):
+            if isinstance(value, dict) and value.get("_type") == "prompt":
+                child = self._find_version(str(value.get("prompt_id")), value.get("version"))
+                if child is None or value.get("prompt_id") == spec.get("prompt_id"):
+                    return drf_error(400, "Invalid prompt composition.")
+                child_values = value.get("variables") or {}
+                values[name] = "\n\n".join(_substitute(m["content"], child_values) for m in child["messages"])
+            elif isinstance(value, dict) and "value" in value:
+                values[name] = value["value"]
+        messages = [{**m, "content": _substitute(m["content"], values)} for m in version["messages"]]
+        params = {k: version[k] for k in ("model", "temperature", "max_tokens") if version.get(k) is not None}
+        out = {k: v for k, v in body.items() if k != "prompt"}
+        if spec.get("schema_version") == 2:
+            out = {**out, **params, **(spec.get("patch") or {})}
+            messages += body.get("messages") or []
+        else:
+            out = {**out, **params} if spec.get("override") else {**params, **out}
+        out["messages"] = messages
+        return out, (messages if spec.get("echo") else None)
+
+
+def _substitute(template: str, values: dict[str, Any]) -> str:
+    import re
+
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: str(values.get(m.group(1), "")), template)
+
+
+def _version(number: int, messages: list[dict[str, Any]], deployed: bool, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"ver-{number}-{uuid.uuid4().hex[:6]}",
+        "prompt_version_id": uuid.uuid4().hex,
+        "version": number,
+        "description": "",
+        "messages": messages,
+        "model": extra.pop("model", "gpt-4o-mini"),
+        "stream": False,
+        "temperature": extra.pop("temperature", 1.0),
+        "max_tokens": extra.pop("max_tokens", 256),
+        "top_p": 1.0,
+        "frequency_penalty": 0.0,
+        "presence_penalty": 0.0,
+        "variables": extra.pop("variables", {}),
+        "fallback_models": extra.pop("fallback_models", None),
+        "readonly": True,
+        "is_deployed": deployed,
+        "edited_by": {"email": "dev@example.com"},
+        "created_at": f"2026-10-{10 + number:02d}T10:00:00Z",
+        "updated_at": f"2026-10-{10 + number:02d}T10:00:00Z",
+        **extra,
+    }
+
+
+def seed_prompts(fake: FakeRespan) -> None:
+    """A handful of prompts the tests know by heart, and enough others to page through."""
+
+    def add(prompt_id: str, name: str, versions: list[dict[str, Any]], updated: str, **extra: Any) -> None:
+        fake.prompts[prompt_id] = {
+            "id": prompt_id,
+            "name": name,
+            "description": extra.get("description", f"The {name} prompt."),
+            "prompt_slug": prompt_id.replace("_", "-"),
+            "tags": [],
+            "created_at": "2026-09-01T00:00:00Z",
+            "updated_at": updated,
+        }
+        fake.versions[prompt_id] = sorted(versions, key=lambda v: -v["version"])
+
+    add("p_greet", "Greeting", [
+        _version(1, [{"role": "system", "content": "You are {{ persona }}."},
+                     {"role": "user", "content": "Hello {{ name|title }}!{% if vip %} (VIP){% endif %}"}],
+                 True, temperature=0.2, variables={"persona": "a helpful assistant"}),
+        _version(2, [{"role": "user", "content": "Hi {{ name }}, from v2."}], False, model="gpt-4o"),
+    ], "2026-11-20T10:00:00Z")  # fmt: skip
+    add("p_summary", "Summarizer", [
+        _version(1, [{"role": "user", "content": "Summarize {{ doc.title }} in {{ words }} words: {{ doc.body }}"}],
+                 True, model="claude-sonnet-4-20250514", fallback_models=["gpt-4o"]),
+    ], "2026-11-19T10:00:00Z")  # fmt: skip
+    add("p_parent", "Support reply", [
+        _version(1, [{"role": "system", "content": "Context:\n{{ conversation }}"},
+                     {"role": "user", "content": "Task: {{ request }}"}], True),
+    ], "2026-11-18T10:00:00Z")  # fmt: skip
+    add("p_child", "Customer card", [
+        _version(1, [{"role": "user", "content": "Customer {{ customer_name }} ({{ department }})"}], True),
+        _version(2, [{"role": "user", "content": "Customer {{ customer_name }} of {{ department }}, {{ tier }}"}],
+                 False),
+    ], "2026-11-17T10:00:00Z")  # fmt: skip
+    add("p_vision", "Describe image", [
+        _version(1, [{"role": "user", "content": "Describe this picture: {{ picture }} Focus on {{ focus }}."}], True),
+    ], "2026-11-16T10:00:00Z")  # fmt: skip
+    add("p_draft", "Unreleased", [
+        _version(1, [{"role": "user", "content": "Draft for {{ who }}"}], False),
+    ], "2026-11-15T10:00:00Z")  # fmt: skip
+    for i in range(1, 46):
+        add(f"p_gen{i:02d}", f"Generated prompt {i:02d}", [
+            _version(1, [{"role": "user", "content": f"Generated {i}: {{{{ topic }}}}"}], True),
+        ], f"2026-10-{1 + i % 28:02d}T00:00:00Z")  # fmt: skip
 
 
 # -- serving on a loopback port ---------------------------------------------------------

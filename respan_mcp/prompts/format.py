@@ -1,0 +1,91 @@
+"""Compact text for prompts: lists, one prompt with its versions, a rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from respan_mcp.output import clip, compact_json, table
+from respan_mcp.prompts.render import Rendered
+
+
+def _version_of(value: Any) -> str:
+    if isinstance(value, dict) and value.get("version") is not None:
+        return f"v{value['version']}"
+    return "-"
+
+
+def prompt_row(prompt: dict[str, Any]) -> dict[str, Any]:
+    current = prompt.get("current_version") if isinstance(prompt.get("current_version"), dict) else {}
+    live = prompt.get("live_version") if isinstance(prompt.get("live_version"), dict) else {}
+    return {
+        "id": prompt.get("id") or prompt.get("prompt_id"),
+        "name": prompt.get("name") or "",
+        "slug": prompt.get("prompt_slug") or "",
+        "live": _version_of(live) if live else "-",
+        "latest": _version_of(current) if current else "-",
+        "model": (live or current or {}).get("model") or "",
+        "updated": str(prompt.get("updated_at") or "")[:10],
+    }
+
+
+def render_list(rows: list[dict[str, Any]], count: int, page: int, page_size: int, query: str | None) -> str:
+    if not rows:
+        what = f" matching {query!r}" if query else ""
+        return f"No prompts{what}." + (" Try a shorter name." if query else "")
+    pages = max(1, -(-count // page_size))
+    head = f"{count} prompt(s){f' matching {query!r}' if query else ''}; page {page} of {pages}:"
+    text = head + "\n" + table(rows, ["id", "name", "live", "latest", "model", "updated"], widths={"name": 40})
+    if page < pages:
+        args = f'cursor="{page + 1}"' + (f", query={query!r}" if query else "")
+        text += f"\nNext page: list_prompts({args})"
+    text += "\nInspect one with get_prompt(prompt_id=...); preview it with render_prompt."
+    return text
+
+
+def render_messages(messages: list[dict[str, Any]], limit: int = 4000) -> str:
+    lines = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            shown = []
+            for part in content:
+                if not isinstance(part, dict):
+                    continue
+                if part.get("type") == "image_url":
+                    shown.append(f"[image {(part.get('image_url') or {}).get('url', '')}]")
+                elif isinstance(part.get("text"), str):
+                    shown.append(part["text"])
+                else:
+                    shown.append(compact_json(part, 200))
+            content = " ".join(shown)
+        elif content is None:
+            content = ""
+        extra = ""
+        if message.get("tool_calls"):
+            extra = " [tool calls: " + ", ".join(
+                str((c.get("function") or {}).get("name")) for c in message["tool_calls"] if isinstance(c, dict)
+            ) + "]"  # fmt: skip
+        lines.append(f"[{message.get('role', '?')}] {clip(str(content), limit) if limit else content}{extra}")
+    return "\n".join(lines)
+
+
+def render_params(params: dict[str, Any]) -> str:
+    if not params:
+        return "(none)"
+    return " · ".join(f"{k}={compact_json(v, 160)}" for k, v in params.items())
+
+
+def render_rendered(result: Rendered, messages: list[dict[str, Any]], params: dict[str, Any], how: str) -> str:
+    lines = [f"Rendered prompt {result.prompt_id} v{result.version} ({how}):", render_messages(messages, 0), ""]
+    lines.append(f"Parameters: {render_params(params)}")
+    facts = {
+        "used": ", ".join(result.used) or "none",
+        "defaults used": ", ".join(result.defaults_used),
+        "MISSING (rendered empty)": ", ".join(result.missing),
+        "given but unused": ", ".join(result.unused),
+    }
+    lines.append("Variables: " + "; ".join(f"{k}: {v}" for k, v in facts.items() if v))
+    if result.children:
+        lines.append("Composed from:\n" + "\n".join(f"  {c}" for c in result.children))
+    lines.extend(f"Note: {note}" for note in result.notes)
+    return "\n".join(lines)

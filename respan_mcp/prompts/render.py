@@ -1,0 +1,351 @@
+"""Render a Respan managed prompt locally, by the rules the gateway documents.
+
+Respan renders prompts only inside a chat completion; this gives the same messages and
+parameters without calling a model. Rules (see the "Managed prompts" reference):
+- message contents are Jinja2 templates, rendered in a sandbox; the version's `variables`
+  are defaults that the request's variables override;
+- typed variables: `{"_type": "text"|"image_url"|"json"|"prompt", ...}`; an image becomes an
+  image content part; a prompt (composition) is rendered first, flattened to plain text and
+  injected; chains deeper than MAX_DEPTH levels and cycles are rejected, as Respan does (400);
+- version: an int pins it, "latest" is the newest draft, omitted is the deployed version;
+- schema v1: `override` decides whether the prompt's config or the request body wins;
+  `override_params` apply over the result, messages per `messages_override_mode`;
+- schema v2: the prompt's config wins, request messages are appended, `patch` overrides
+  non-message parameters (and may not carry messages or input).
+What Respan does with an undefined variable is not documented: it renders as empty text
+here, and is reported (strict=True makes it an error).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_DEPTH = 2  # prompt -> child -> grandchild; one more level is refused
+MAX_OUTPUT = 1_000_000  # characters one rendered message may have
+IMAGE_MARK = "\x00respan-image:{}\x00"
+IMAGE_SPLIT = re.compile(r"\x00respan-image:(\d+)\x00")
+# Version fields that are request parameters (everything but bookkeeping and messages).
+PARAM_FIELDS = (
+    "model", "temperature", "max_tokens", "top_p", "frequency_penalty", "presence_penalty", "reasoning_effort",
+    "seed", "stream", "n", "stop", "fallback_models", "load_balance_models", "load_balance_group", "tools",
+    "tool_choice", "response_format", "json_schema", "parallel_tool_calls", "verbosity", "logit_bias",
+)  # fmt: skip
+
+
+class PromptRenderError(Exception):
+    """A prompt that cannot be rendered; the message says why and what to change."""
+
+
+@dataclass
+class PromptVersion:
+    """One version of a prompt, as the API returns it (only what rendering needs)."""
+
+    prompt_id: str
+    version: int
+    messages: list[dict[str, Any]]
+    params: dict[str, Any]
+    defaults: dict[str, Any]
+    deployed: bool = False
+    name: str = ""
+
+    @classmethod
+    def from_api(cls, prompt_id: str, data: dict[str, Any], name: str = "") -> PromptVersion:
+        params = {k: data[k] for k in PARAM_FIELDS if data.get(k) not in (None, [], {})}
+        if "json_schema" in params and "response_format" not in params:
+            params["response_format"] = {"type": "json_schema", "json_schema": params["json_schema"]}
+        params.pop("json_schema", None)
+        params.pop("stream", None)  # streaming is the caller's transport choice, not the prompt's
+        return cls(
+            prompt_id=prompt_id,
+            version=int(data.get("version") or 0),
+            messages=[m for m in data.get("messages") or [] if isinstance(m, dict)],
+            params=params,
+            defaults=dict(data.get("variables") or {}),
+            deployed=bool(data.get("is_deployed")),
+            name=name,
+        )
+
+
+# A function that returns a prompt's version: (prompt_id, version or "latest" or None) -> version.
+Loader = Callable[[str, "int | str | None"], Awaitable[PromptVersion]]
+
+
+@dataclass
+class Rendered:
+    prompt_id: str
+    version: int
+    messages: list[dict[str, Any]]
+    params: dict[str, Any]
+    used: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
+    defaults_used: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)  # "var <- prompt_id vN" lines
+    notes: list[str] = field(default_factory=list)
+
+
+_ENV: Any = None
+
+
+def sandbox() -> Any:
+    """The shared Jinja2 sandbox (imported on first use: it is not needed at start-up)."""
+    global _ENV
+    if _ENV is None:
+        from jinja2 import Undefined
+        from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+        class LoudWhenUnsafe(Undefined):
+            """Missing variables render empty; a forbidden attribute (`''.__class__`) is an error."""
+
+            def __str__(self) -> str:
+                if self._undefined_exception is SecurityError:
+                    self._fail_with_undefined_error()
+                return ""
+
+        class Sandbox(ImmutableSandboxedEnvironment):
+            """Also refuses arithmetic that would build huge values (`'x' * 10**9`)."""
+
+            intercepted_binops = frozenset({"*", "**"})
+
+            def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+                if operator == "**" and isinstance(right, (int, float)) and abs(right) > 1000:
+                    raise SecurityError("exponent too large")
+                if operator == "*":
+                    sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
+                    counts = [x for x in (left, right) if isinstance(x, int)]
+                    if sizes and counts and sizes[0] * abs(counts[0]) > MAX_OUTPUT:
+                        raise SecurityError("repetition too large")
+                return super().call_binop(context, operator, left, right)
+
+        _ENV = Sandbox(autoescape=False, keep_trailing_newline=True, undefined=LoudWhenUnsafe)
+    return _ENV
+
+
+def template_variables(text: str) -> set[str]:
+    """Top-level names a template reads (`{{ input.key }}` reads `input`)."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    try:
+        return set(meta.find_undeclared_variables(sandbox().parse(text)))
+    except TemplateSyntaxError as exc:
+        raise PromptRenderError(f"template syntax error on line {exc.lineno}: {exc.message}") from None
+
+
+def message_texts(message: dict[str, Any]) -> list[str]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [content]
+    if isinstance(content, list):
+        return [p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+    return []
+
+
+def variables_of(messages: list[dict[str, Any]]) -> list[str]:
+    names: set[str] = set()
+    for message in messages:
+        for text in message_texts(message):
+            names |= template_variables(text)
+    return sorted(names)
+
+
+def _render_text(text: str, values: dict[str, Any]) -> str:
+    from jinja2 import TemplateError
+    from jinja2.sandbox import SecurityError
+
+    try:
+        out = str(sandbox().from_string(text).render(values))
+    except SecurityError as exc:
+        raise PromptRenderError(f"the template tried something the sandbox forbids: {exc}") from None
+    except TemplateError as exc:
+        raise PromptRenderError(f"the template failed to render: {exc}") from None
+    except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError) as exc:
+        raise PromptRenderError(f"the template failed to render: {type(exc).__name__}: {exc}") from None
+    if len(out) > MAX_OUTPUT:
+        raise PromptRenderError(f"the rendered message is longer than {MAX_OUTPUT:,} characters")
+    return out
+
+
+def _render_content(content: Any, values: dict[str, Any], images: list[str]) -> Any:
+    if isinstance(content, str):
+        text = _render_text(content, values)
+        if not images or not IMAGE_SPLIT.search(text):
+            return text
+        parts: list[dict[str, Any]] = []
+        for i, piece in enumerate(IMAGE_SPLIT.split(text)):
+            if i % 2:
+                parts.append({"type": "image_url", "image_url": {"url": images[int(piece)]}})
+            elif piece.strip():
+                parts.append({"type": "text", "text": piece})
+        return parts
+    if isinstance(content, list):
+        rendered = []
+        for part in content:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                inner = _render_content(part["text"], values, images)
+                if isinstance(inner, list):
+                    rendered.extend(inner)
+                else:
+                    rendered.append({**part, "text": inner})
+            else:
+                rendered.append(part)
+        return rendered
+    return content
+
+
+def flatten(messages: list[dict[str, Any]]) -> str:
+    """A rendered prompt as plain text, for injection into a parent prompt."""
+    texts = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "\n".join(
+                p.get("text") or (p.get("image_url") or {}).get("url", "") for p in content if isinstance(p, dict)
+            )
+        if content:
+            texts.append(str(content))
+    return "\n\n".join(texts)
+
+
+async def render_version(
+    version: PromptVersion,
+    variables: dict[str, Any],
+    load: Loader,
+    *,
+    strict: bool = False,
+    chain: tuple[str, ...] = (),
+) -> Rendered:
+    """The version's messages rendered with defaults + variables (typed values resolved)."""
+    chain = (*chain, version.prompt_id)
+    result = Rendered(prompt_id=version.prompt_id, version=version.version, messages=[], params=dict(version.params))
+    used = set(variables_of(version.messages))
+    values: dict[str, Any] = {}
+    images: list[str] = []
+    merged = {**version.defaults, **variables}
+    for name, raw in merged.items():
+        if isinstance(raw, dict) and "_type" in raw:
+            kind = raw.get("_type")
+            if kind == "text":
+                values[name] = str(raw.get("value", ""))
+            elif kind == "json":
+                values[name] = raw.get("value")
+            elif kind == "image_url":
+                images.append(str(raw.get("value", "")))
+                values[name] = IMAGE_MARK.format(len(images) - 1)
+            elif kind == "prompt":
+                values[name] = await _compose(name, raw, load, strict, chain, result)
+            else:
+                raise PromptRenderError(
+                    f"variable {name!r} has unknown _type {kind!r}; use text, image_url, json or prompt"
+                )
+        else:
+            values[name] = raw
+    result.used = sorted(used)
+    result.missing = sorted(used - set(merged))
+    result.unused = sorted(set(variables) - used)
+    result.defaults_used = sorted((used & set(version.defaults)) - set(variables))
+    if strict and result.missing:
+        raise PromptRenderError(
+            f"prompt {version.prompt_id} v{version.version} needs variable(s) {', '.join(result.missing)}; "
+            "pass them in `variables` (or call without strict to render them empty)"
+        )
+    for message in version.messages:
+        rendered = dict(message)
+        if "content" in message:
+            rendered["content"] = _render_content(message["content"], values, images)
+        result.messages.append(rendered)
+    return result
+
+
+async def _compose(
+    name: str, raw: dict[str, Any], load: Loader, strict: bool, chain: tuple[str, ...], parent: Rendered
+) -> str:
+    child_id = str(raw.get("prompt_id") or "")
+    if not child_id:
+        raise PromptRenderError(f"variable {name!r} is a prompt reference without prompt_id")
+    if child_id in chain:
+        raise PromptRenderError(
+            "circular prompt composition: " + " -> ".join((*chain, child_id)) + " (Respan answers 400)"
+        )
+    if len(chain) > MAX_DEPTH:
+        raise PromptRenderError(
+            f"prompt composition deeper than {MAX_DEPTH} levels: "
+            + " -> ".join((*chain, child_id))
+            + " (Respan answers 400)"
+        )
+    child_version = await load(child_id, raw.get("version"))
+    child_vars = raw.get("variables") or {}
+    if not isinstance(child_vars, dict):
+        raise PromptRenderError(f"variable {name!r}: the child prompt's variables must be an object")
+    child = await render_version(child_version, child_vars, load, strict=strict, chain=chain)
+    parent.children.append(f"{name} <- {child_id} v{child_version.version}")
+    parent.children.extend(f"  {line}" for line in child.children)
+    if child.missing:
+        parent.notes.append(f"child prompt {child_id} is missing variable(s): {', '.join(child.missing)}")
+    return flatten(child.messages)
+
+
+def merge_request(
+    rendered: Rendered,
+    *,
+    schema_version: int = 1,
+    request_messages: list[dict[str, Any]] | None = None,
+    request_params: dict[str, Any] | None = None,
+    override: bool | None = None,
+    override_params: dict[str, Any] | None = None,
+    override_config: dict[str, Any] | None = None,
+    patch: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The final (messages, params) the gateway would send, by the schema's merge rules."""
+    prompt_params = dict(rendered.params)
+    body = {k: v for k, v in (request_params or {}).items() if v is not None}
+    messages = list(rendered.messages)
+    if schema_version == 2:
+        if override is not None or override_params or override_config:
+            rendered.notes.append("override, override_params and override_config are v1 fields: ignored in v2")
+        if patch and ({"messages", "input"} & set(patch)):
+            raise PromptRenderError("`patch` must not contain messages or input (Respan answers 400)")
+        params = {**body, **prompt_params, **(patch or {})}
+        if request_messages:
+            messages += request_messages
+            rendered.notes.append(f"v2: {len(request_messages)} request message(s) appended after the prompt's")
+        return messages, params
+    if schema_version != 1:
+        raise PromptRenderError(f"schema_version must be 1 or 2, not {schema_version!r}")
+    if patch:
+        rendered.notes.append("`patch` is a v2 field: ignored in v1 (set schema_version=2)")
+    if override is None:
+        rendered.notes.append(
+            "v1 without `override`: the request body wins on conflicts (Respan's docs also describe a "
+            "default of true; set override explicitly to be sure)"
+        )
+    params = {**body, **prompt_params} if override else {**prompt_params, **body}
+    if request_messages:
+        rendered.notes.append("v1: request `messages` are not used with a prompt (use override_params.messages)")
+    extra = dict(override_params or {})
+    new_messages = extra.pop("messages", None)
+    params.update(extra)
+    if new_messages:
+        mode = (override_config or {}).get("messages_override_mode", "override")
+        if mode not in ("append", "override"):
+            raise PromptRenderError("override_config.messages_override_mode must be 'append' or 'override'")
+        messages = messages + list(new_messages) if mode == "append" else list(new_messages)
+        rendered.notes.append(f"v1: override_params.messages applied in {mode!r} mode")
+    return messages, params
+
+
+def parse_variables(value: Any) -> dict[str, Any]:
+    """Variables as given by a model: an object, or a JSON object in a string."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise PromptRenderError("variables must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise PromptRenderError("variables must be an object of name -> value")
+    return value
