@@ -98,11 +98,10 @@ async def test_composition_two_levels_ok_three_refused_cycles_refused() -> None:
     LIBRARY["leaf"] = version("leaf", "leaf {{ x }}")
     LIBRARY["mid"] = version("mid", "mid[{{ inner }}]")
     LIBRARY["deep"] = version("deep", "deep[{{ inner }}]")
-    ref = lambda pid, inner=None: {
-        "_type": "prompt",
-        "prompt_id": pid,  # noqa: E731
-        "variables": {"inner": inner, "x": 1} if inner else {"x": 1},
-    }
+
+    def ref(pid: str, inner: Any = None) -> dict[str, Any]:
+        return {"_type": "prompt", "prompt_id": pid, "variables": {"inner": inner, "x": 1} if inner else {"x": 1}}
+
     two = await render(version("top", "{{ v }}"), {"v": ref("mid", ref("leaf"))})
     assert two.messages[0]["content"] == "mid[leaf 1]"
     with pytest.raises(PromptRenderError, match="deeper than 2"):
