@@ -32,7 +32,7 @@ Results are compact text; long results end with the exact call that gets the res
 CAPABILITIES = {
     "gateway": "respan_mcp.gateway.tools",
     "prompts": "respan_mcp.prompts.tools",
-    # "logs": "respan_mcp.logs.tools",
+    "logs": "respan_mcp.logs.tools",
     "docs": "respan_mcp.docs.tools",
 }
 

@@ -25,7 +25,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+try:
+    from tests.fake_logs import MODELS as LOG_MODELS
+    from tests.fake_logs import SORTABLE, TRACE_SORTABLE, BadQuery, LogStore, apply_filters, sort_items
+    from tests.fake_logs import parse as parse_time
+except ImportError:  # run as a script from tests/
+    from fake_logs import MODELS as LOG_MODELS  # type: ignore[no-redef]
+    from fake_logs import SORTABLE, TRACE_SORTABLE, BadQuery, LogStore, apply_filters, sort_items  # type: ignore[no-redef]
+    from fake_logs import parse as parse_time  # type: ignore[no-redef]
+
 API_KEY = "rsp-test-key-0123456789"
+LOG_FILTER_FIELDS = {
+    "customer_identifier", "custom_identifier", "thread_identifier", "group_identifier", "prompt_id", "prompt_name",
+    "unique_id", "trace_unique_id", "span_name", "span_workflow_name", "model", "deployment_name", "provider_id",
+    "status_code", "status", "error_message", "failed", "cost", "latency", "tokens_per_second",
+    "time_to_first_token", "prompt_tokens", "completion_tokens", "total_request_tokens", "environment", "log_type",
+    "stream", "temperature", "max_tokens", "cache_hit", "organization_key_name", "customer_email", "customer_name",
+}  # fmt: skip
+TRACE_FILTER_FIELDS = {"trace_unique_id", "customer_identifier", "environment", "span_count", "llm_call_count",
+                       "error_count", "total_cost", "total_tokens", "duration", "span_workflow_name"}  # fmt: skip
 
 MODELS = {
     "gpt-4o": (2.5e-6, 1e-5),
@@ -86,7 +104,16 @@ class FakeRespan:
         self.prompts: dict[str, dict[str, Any]] = {}
         self.versions: dict[str, list[dict[str, Any]]] = {}
         seed_prompts(self)
+        self._logs: LogStore | None = None
+        self.legacy_log_create = False  # True: POST /api/request-logs/ answers 404, as older deployments do
         self._add("/api/chat/completions", self.chat_completions, ["POST"])
+        self._add("/api/request-logs/list/", self.list_logs, ["POST"])
+        self._add("/api/request-logs/summary/", self.summary_logs, ["POST"])
+        self._add("/api/request-logs/create/", self.create_log_legacy, ["POST"])
+        self._add("/api/request-logs/", self.create_log, ["POST"])
+        self._add("/api/request-logs/{unique_id}/", self.get_log, ["GET"])
+        self._add("/api/traces/list/", self.list_traces, ["POST"])
+        self._add("/api/traces/{trace_id}/", self.get_trace, ["GET"])
         self._add("/api/prompts/list/", self.list_prompts_post, ["POST"])
         self._add("/api/prompts/", self.list_prompts_get, ["GET"])
         self._add("/api/prompts/{prompt_id}/", self.get_prompt, ["GET"])
@@ -370,6 +397,114 @@ class FakeRespan:
                 yield f"data: {encoded}\n\n".encode()
             await asyncio.sleep(0)
         yield b"data: [DONE]\n\n"
+
+    # -- logs and traces ---------------------------------------------------------------------
+
+    @property
+    def logs(self) -> LogStore:
+        if self._logs is None:  # generated on first use: most tests never read logs
+            self._logs = LogStore()
+        return self._logs
+
+    def _log_query(self, request: Request, body: Any) -> list[dict[str, Any]]:
+        query = dict(request.query_params)
+        start, end = self.logs.window(query)
+        if query.get("all_envs") == "true":
+            envs = {"production", "test"}
+        else:
+            envs = {"test"} if query.get("is_test") == "true" else {"production"}
+        items = [
+            log for log in self.logs.logs
+            if start <= parse_time(log["timestamp"]) <= end and log["environment"] in envs
+        ]  # fmt: skip
+        return apply_filters(items, (body or {}).get("filters") or {}, LOG_FILTER_FIELDS)
+
+    def list_logs(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        try:
+            items = sort_items(self._log_query(request, body), request.query_params.get("sort_by", "-id"), SORTABLE)
+        except BadQuery as exc:
+            return drf_error(exc.status, exc.detail)
+        page = self._page(request, items, max_size=1000)
+        if isinstance(page, Response):
+            return page
+        fields = request.query_params.get("include_fields")
+        if fields:
+            keep = {f.strip() for f in fields.split(",")} | {"unique_id", "id"}
+            page["results"] = [{k: v for k, v in item.items() if k in keep} for item in page["results"]]
+        return JSONResponse({**page, "filters_data": {"model": {"options": [m[0] for m in LOG_MODELS] * 50}}})
+
+    def summary_logs(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        try:
+            items = self._log_query(request, body)
+        except BadQuery as exc:
+            return drf_error(exc.status, exc.detail)
+        n = len(items)
+
+        def mean(field: str) -> float | None:
+            values = [i[field] for i in items if isinstance(i.get(field), (int, float))]
+            return round(sum(values) / len(values), 4) if values else None
+
+        return JSONResponse({
+            "number_of_requests": n,
+            "total_cost": round(sum(i["cost"] for i in items), 6),
+            "total_tokens": sum(i["prompt_tokens"] + i["completion_tokens"] for i in items),
+            "total_prompt_tokens": sum(i["prompt_tokens"] for i in items),
+            "total_completion_tokens": sum(i["completion_tokens"] for i in items),
+            "avg_latency": mean("latency"),
+            "avg_tps": mean("tokens_per_second"),
+            "avg_ttft": mean("time_to_first_token"),
+            "scores": {},
+        })  # fmt: skip
+
+    def get_log(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        log = self.logs.detail(request.path_params["unique_id"])
+        return JSONResponse(log) if log else drf_error(404, "Not found.")
+
+    def _store_log(self, body: dict[str, Any], inputs: Any, output: Any) -> dict[str, Any]:
+        unique_id = uuid.uuid4().hex
+        log = self.logs._log(self.logs.now, unique_id=unique_id, model=body["model"],
+                             input=json.dumps(inputs), output=json.dumps(output) if output else "",
+                             customer_identifier=body.get("customer_identifier"),
+                             metadata=body.get("metadata") or {}, environment="production",
+                             status_code=body.get("status_code", 200), error_message=body.get("error_message", ""),
+                             status="error" if body.get("error_message") else "success")  # fmt: skip
+        log["id"] = len(self.logs.logs) + 1
+        self.logs.logs.append(log)
+        return log
+
+    def create_log(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        if self.legacy_log_create:
+            return drf_error(404, "Not found.")
+        if not isinstance(body, dict) or not body.get("model"):
+            return drf_error(422, "Validation error", errors={"model": ["This field is required."]})
+        if "input" not in body and "prompt_messages" not in body:
+            return drf_error(422, "Validation error", errors={"input": ["This field is required."]})
+        log = self._store_log(body, body.get("input", body.get("prompt_messages")), body.get("output"))
+        return JSONResponse({"id": log["id"], "unique_id": log["unique_id"], "model": log["model"]}, status_code=201)
+
+    def create_log_legacy(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        if not isinstance(body, dict) or not body.get("model") or "prompt_messages" not in body:
+            return drf_error(400, "model and prompt_messages are required.")
+        self._store_log(body, body["prompt_messages"], body.get("completion_message"))
+        return JSONResponse({"message": "log successful"})
+
+    def list_traces(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        query = dict(request.query_params)
+        start, end = self.logs.window(query)
+        items = [t for t in self.logs.traces.values() if start <= parse_time(t["start_time"]) <= end]
+        if query.get("environment"):
+            items = [t for t in items if t.get("environment") == query["environment"]]
+        try:
+            items = apply_filters(items, (body or {}).get("filters") or {}, TRACE_FILTER_FIELDS)
+            items = sort_items(items, query.get("sort_by", "-timestamp"), TRACE_SORTABLE)
+        except BadQuery as exc:
+            return drf_error(exc.status, exc.detail)
+        page = self._page(request, [{k: v for k, v in t.items() if k != "span_tree"} for t in items])
+        return page if isinstance(page, Response) else JSONResponse(page)
+
+    def get_trace(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        trace = self.logs.traces.get(request.path_params["trace_id"])
+        return JSONResponse(trace) if trace else drf_error(404, "Not found.")
 
     # -- prompts -----------------------------------------------------------------------------
 
