@@ -93,7 +93,6 @@ def test_unknown_sort_lists_the_valid_ones() -> None:
 
 # -- tools through MCP ------------------------------------------------------------------------
 
-pytestmark_anyio = pytest.mark.anyio
 
 
 async def call(client: Client, tool: str, **args: Any) -> tuple[Any, str]:
@@ -120,7 +119,7 @@ async def test_search_logs_table_and_next_call(client: Client, fake: FakeRespan)
 
 @pytest.mark.anyio
 async def test_pagination_to_the_end_and_back(client: Client) -> None:
-    first, text = await call(client, "search_logs", since="7d", customer_identifier="acme",
+    first, _text = await call(client, "search_logs", since="7d", customer_identifier="acme",
                              metadata={"feature": "checkout"}, limit=50)  # fmt: skip
     count = first.structured_content["count"]
     assert count > 50
@@ -216,10 +215,10 @@ async def test_traces_list_and_tree(client: Client, fake: FakeRespan) -> None:
     assert not result.is_error, text
     assert text.splitlines()[1] == "start | trace | name | spans | llm | duration | cost | tokens | errors | customer"
     trace_id = result.structured_content["traces"][0]["trace"]
-    tree, tree_text = await call(client, "get_trace", trace_id=trace_id)
+    _tree, tree_text = await call(client, "get_trace", trace_id=trace_id)
     assert f"Trace {trace_id}" in tree_text and ("└─ " in tree_text or "├─ " in tree_text)
     assert "[workflow]" in tree_text and "[chat]" in tree_text
-    errors, err_text = await call(client, "list_traces", since="7d", with_errors=True)
+    errors, _err_text = await call(client, "list_traces", since="7d", with_errors=True)
     assert all(int(r["errors"]) > 0 for r in errors.structured_content["traces"])
     big = fake.logs.add_big_trace(400)
     _, big_text = await call(client, "get_trace", trace_id=big, max_spans=20)
