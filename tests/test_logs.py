@@ -94,7 +94,6 @@ def test_unknown_sort_lists_the_valid_ones() -> None:
 # -- tools through MCP ------------------------------------------------------------------------
 
 
-
 async def call(client: Client, tool: str, **args: Any) -> tuple[Any, str]:
     result = await client.call_tool(tool, args)
     return result, text_of(result)

@@ -21,6 +21,7 @@ def log_row(item: dict[str, Any], extra: list[str]) -> dict[str, Any]:
     prompt, completion = item.get("prompt_tokens"), item.get("completion_tokens")
     tokens = f"{fmt_int(prompt)}/{fmt_int(completion)}" if prompt is not None or completion is not None else "-"
     status = item.get("status") or ("error" if item.get("failed") else "")
+    status = "ok" if status == "success" else status  # the common case, kept short
     code = item.get("status_code")
     row = {
         "time": _when(item.get("timestamp") or item.get("start_time")),
