@@ -1,13 +1,8 @@
-"""Errors and per-request credentials shared by the client and the tools (no HTTP imports here)."""
+"""Errors shared by the Respan client and the tools (no HTTP imports here)."""
 
 from __future__ import annotations
 
-import contextvars
 from typing import Any
-
-# Set per HTTP request by the HTTP front door: the caller's own Respan key, used for
-# that request only. Unset on stdio, where the configured key is used.
-request_api_key: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_api_key", default=None)
 
 
 class RespanError(Exception):

@@ -16,6 +16,8 @@ from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, ListToolsResult
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from respan_mcp import __version__
 from respan_mcp.config import LOOPBACK_HOSTS, Settings
-from respan_mcp.errors import request_api_key
+from respan_mcp.request_scope import enabled_tools, request_api_key
 from respan_mcp.state import AppState
 
 log = logging.getLogger(__name__)
@@ -35,13 +37,24 @@ class ConfigError(Exception):
     """A setting that makes serving unsafe or impossible; the text says what to change."""
 
 
-def _bearer(scope: Scope) -> str | None:
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope.get("headers") or []:
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return token.strip()
+        if name == wanted:
+            return str(value.decode("latin-1"))
     return None
+
+
+def _bearer(scope: Scope) -> str | None:
+    scheme, _, token = (_header(scope, b"authorization") or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _enabled_tools(scope: Scope) -> frozenset[str] | None:
+    """The `Respan-Enabled-Tools` header (comma-separated tool names), as the official server reads it."""
+    raw = _header(scope, b"respan-enabled-tools")
+    if raw is None:
+        return None
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
 class BearerGate:
@@ -59,17 +72,17 @@ class BearerGate:
         if token is None:
             await self._deny(scope, receive, send, "Send 'Authorization: Bearer <token>'.")
             return
-        if self.server_token is not None:
-            if not hmac.compare_digest(token.encode(), self.server_token.encode()):
-                await self._deny(scope, receive, send, "The bearer token is not this server's token.")
-                return
-            await self.app(scope, receive, send)
+        if self.server_token is not None and not hmac.compare_digest(token.encode(), self.server_token.encode()):
+            await self._deny(scope, receive, send, "The bearer token is not this server's token.")
             return
-        reset = request_api_key.set(token)
+        tools_reset = enabled_tools.set(_enabled_tools(scope))
+        key_reset = request_api_key.set(token) if self.server_token is None else None
         try:
             await self.app(scope, receive, send)
         finally:
-            request_api_key.reset(reset)
+            if key_reset is not None:
+                request_api_key.reset(key_reset)
+            enabled_tools.reset(tools_reset)
 
     async def _deny(self, scope: Scope, receive: Receive, send: Send, why: str) -> None:
         what = "this server's token" if self.server_token is not None else "your Respan API key"
@@ -110,8 +123,31 @@ def http_settings(settings: Settings) -> Settings:
     return settings
 
 
+async def narrow_tools(ctx: Any, call_next: Any) -> Any:
+    """Server middleware: only the tools named in `Respan-Enabled-Tools` are listed or callable."""
+    allowed = enabled_tools.get()
+    if allowed is None or ctx.method not in ("tools/list", "tools/call"):
+        return await call_next(ctx)
+    if ctx.method == "tools/call":
+        name = (ctx.params or {}).get("name")
+        if name not in allowed:
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"Tool {name!r} is not enabled for this request (Respan-Enabled-Tools: "
+                f"{', '.join(sorted(allowed)) or 'none'}).",
+            )
+        return await call_next(ctx)
+    result = await call_next(ctx)
+    if isinstance(result, ListToolsResult):
+        return result.model_copy(update={"tools": [t for t in result.tools if t.name in allowed]})
+    if isinstance(result, dict) and isinstance(result.get("tools"), list):
+        return {**result, "tools": [t for t in result["tools"] if t.get("name") in allowed]}
+    return result
+
+
 def build_http_app(server: MCPServer[AppState], settings: Settings, host: str = "127.0.0.1") -> ASGIApp:
     """The ASGI app to serve: MCP at /mcp behind the bearer gate, and GET /healthz."""
+    server.middleware.append(narrow_tools)
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(_: Request) -> Response:

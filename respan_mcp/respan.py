@@ -21,8 +21,9 @@ import httpx
 
 from respan_mcp import __version__
 from respan_mcp.config import Settings
-from respan_mcp.errors import RespanError, StreamCutError, request_api_key
+from respan_mcp.errors import RespanError, StreamCutError
 from respan_mcp.redact import scrub
+from respan_mcp.request_scope import request_api_key
 from respan_mcp.sse import StreamEndedEarly, iter_sse
 
 log = logging.getLogger(__name__)

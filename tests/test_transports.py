@@ -151,3 +151,22 @@ def test_server_token_without_key_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="RESPAN_API_KEY"):
         http_settings(make_settings(tmp_path, api_key=None, server_token="t"))
+
+
+async def test_enabled_tools_header_narrows_the_tools(tmp_path: Path, served_fake: Served) -> None:
+    settings = http_settings(make_settings(tmp_path, base_url=served_fake.url, toolsets=["gateway", "logs"]))
+    served = serve(build_http_app(create_server(settings), settings))
+    try:
+        headers = {"Authorization": f"Bearer {API_KEY}", "Respan-Enabled-Tools": "search_logs, get_log"}
+        client = httpx2.AsyncClient(headers=headers, timeout=30)
+        async with Client(streamable_http_client(served.url + "/mcp", http_client=client)) as mcp:
+            names = {t.name for t in (await mcp.list_tools()).tools}
+            assert names == {"search_logs", "get_log"}
+            with pytest.raises(Exception, match="not enabled for this request"):
+                await mcp.call_tool("chat_completion", {"messages": USER, "model": "gpt-4o"})
+            result = await mcp.call_tool("search_logs", {"since": "1h", "limit": 1})
+            assert not result.is_error
+        async with Client(streamable_http_client(served.url + "/mcp", http_client=http_client(API_KEY))) as mcp:
+            assert "chat_completion" in {t.name for t in (await mcp.list_tools()).tools}
+    finally:
+        served.stop()
