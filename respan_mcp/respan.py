@@ -179,7 +179,7 @@ class RespanClient:
         code = body.get("error_code") if isinstance(body, dict) else None
         if code:
             detail = f"{detail} [{code}]"
-        message = self._scrub(f"{what}: Respan {summary}: {detail}. {todo}")
+        message = self._scrub(f"{what}: Respan {summary}: {detail.rstrip('.')}. {todo}")
         return RespanError(message, status=status, detail=self._scrub(detail), retry_after=retry_after, body=body)
 
     def _transport_error(self, exc: Exception, what: str) -> RespanError:

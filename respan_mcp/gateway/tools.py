@@ -45,7 +45,9 @@ class ChatCompletionOutput(BaseModel):
     choices: list[dict[str, Any]] = Field(default_factory=list)
     usage: dict[str, Any] | None = None
     request_breakdown: dict[str, Any] | None = None
-    prompt_message: list[Any] | None = Field(default=None, description="Rendered prompt messages (prompt.echo).")
+    prompt_message: list[dict[str, Any]] | None = Field(
+        default=None, description="Rendered prompt messages (prompt.echo)."
+    )
 
 
 DESCRIPTION = """Call any of Respan's 250+ models (OpenAI, Anthropic, Google, Mistral, ...) through the Respan gateway.

