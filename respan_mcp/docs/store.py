@@ -12,8 +12,9 @@ import math
 import os
 import re
 import sqlite3
+import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ WEIGHTS = (3.0, 1.5, 5.0, 1.0, 4.0, 2.0)
 CANDIDATES = 60
 COMMON_SHARE = 0.3  # words in more sections than this share rank nothing: left out of the FTS query
 PER_PAGE = 2
+RESULT_CACHE_SIZE = 256
 
 
 @dataclass
@@ -205,20 +207,38 @@ class DocsIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        # One read-only connection per thread: searches run in worker threads, where SQLite
+        # works without holding the GIL, so the event loop keeps serving meanwhile.
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
         self.meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         if self.meta.get("schema") != SCHEMA_VERSION:
-            self.db.close()
+            self.close()
             raise sqlite3.DatabaseError("index schema is out of date")
         self.engine = self.meta.get("engine", "fts5")
         if self.engine == "fts5" and not fts5_available():
             self.engine = "python-bm25"
         self._bm25: PythonBM25 | None = None
         self._rows: dict[int, tuple[Any, ...]] = {}  # chunk rows seen, by id: sections are immutable
+        self._results: OrderedDict[tuple[str, int, int], tuple[list[Hit], list[Term]]] = OrderedDict()
         self.common = frozenset(json.loads(self.meta.get("common_words", "[]")))
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if connection is None:
+            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.db = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
 
     def age_days(self) -> float:
         return (time.time() - int(self.meta.get("built_at", "0"))) / 86400
@@ -229,6 +249,21 @@ class DocsIndex:
         return {r[0]: RawPage(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "") for r in rows}
 
     def search(self, query: str, limit: int = 5, per_page: int = PER_PAGE) -> tuple[list[Hit], list[Term]]:
+        """Ranked sections for a query; recent answers are reused (the index never changes in place)."""
+        key = (query, limit, per_page)
+        with self._lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return cached
+        result = self.search_uncached(query, limit, per_page)
+        with self._lock:
+            self._results[key] = result
+            if len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
+        return result
+
+    def search_uncached(self, query: str, limit: int = 5, per_page: int = PER_PAGE) -> tuple[list[Hit], list[Term]]:
         terms = parse_query(query)
         if not terms:
             return [], terms
@@ -243,8 +278,9 @@ class DocsIndex:
             ).fetchall()
             scored = [(rowid, -score) for rowid, score in rows]
         else:
-            if self._bm25 is None:
-                self._bm25 = PythonBM25(self.db)
+            with self._lock:
+                if self._bm25 is None:
+                    self._bm25 = PythonBM25(self.db)
             scored = self._bm25.search(terms, CANDIDATES)
         hits = self._hits(scored)
         return rerank(hits, terms, limit, per_page), terms

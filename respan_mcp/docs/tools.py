@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Annotated, Any
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
@@ -82,7 +83,7 @@ async def search_docs(
     from respan_mcp.docs.store import as_dict
 
     index, note = await _index(ctx)
-    hits, terms = index.search(query, limit=limit)
+    hits, terms = await anyio.to_thread.run_sync(index.search, query, limit)
     results = [DocResult(**as_dict(h, excerpt(h.body, terms))) for h in hits]
     text = note + render_hits(hits, terms, query)
     text = fit(text, app_state(ctx).settings.max_result_tokens, more="ask for fewer results with limit")
