@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 MAX_ERROR_BODY = 64_000
+MAX_DETAIL = 600  # characters of an error's detail shown to the model
 
 NO_KEY_MESSAGE = (
     "No Respan API key is configured. Set RESPAN_API_KEY in the MCP server's environment "
@@ -168,6 +169,8 @@ class RespanClient:
     def _http_error(self, response: httpx.Response, body: Any, what: str) -> RespanError:
         status = response.status_code
         detail, field_errors = error_detail(body)
+        if len(detail) > MAX_DETAIL:
+            detail = detail[:MAX_DETAIL] + f"… ({len(detail):,} characters in all)"
         retry_after = _retry_after_seconds(response, body)
         summary, todo = _advice(status, retry_after)
         if field_errors:

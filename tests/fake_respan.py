@@ -114,6 +114,9 @@ class FakeRespan:
         self._add("/api/request-logs/{unique_id}/", self.get_log, ["GET"])
         self._add("/api/traces/list/", self.list_traces, ["POST"])
         self._add("/api/traces/{trace_id}/", self.get_trace, ["GET"])
+        # Test-only control routes, for driving a fake that runs in another process.
+        self.routes.append(Route("/_control/fail", self._control_fail, methods=["POST"]))
+        self.routes.append(Route("/_control/reset", self._control_reset, methods=["POST"]))
         self._add("/api/prompts/list/", self.list_prompts_post, ["POST"])
         self._add("/api/prompts/", self.list_prompts_get, ["GET"])
         self._add("/api/prompts/{prompt_id}/", self.get_prompt, ["GET"])
@@ -132,6 +135,16 @@ class FakeRespan:
 
         self.routes.append(Route(bare, guarded, methods=methods))
         self.routes.append(Route(bare + "/", guarded, methods=methods))
+
+    async def _control_fail(self, request: Request) -> Response:
+        spec = await request.json()
+        self.fail(**spec)
+        return JSONResponse({"faults": len(self.faults)})
+
+    async def _control_reset(self, request: Request) -> Response:
+        self.faults.clear()
+        self.requests.clear()  # a long soak must not grow the fake's memory either
+        return JSONResponse({"ok": True})
 
     def transport(self) -> httpx.ASGITransport:
         return httpx.ASGITransport(app=self.app)
