@@ -67,6 +67,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering
     cut_after: int | None = None  # streaming: stop after this many chunks, no [DONE]
+    chunk_delay: float = 0.0  # streaming: seconds between chunks (a slow body)
     times: int = 1  # how many requests it applies to (-1: all)
     method: str | None = None
 
@@ -100,6 +101,8 @@ class FakeRespan:
         self.api_keys = set(api_keys or {API_KEY})
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
+        self.streams_started = 0
+        self.streams_abandoned = 0
         self.routes: list[Route] = []
         self.prompts: dict[str, dict[str, Any]] = {}
         self.versions: dict[str, list[dict[str, Any]]] = {}
@@ -299,7 +302,16 @@ class FakeRespan:
         if body.get("stream"):
             cut_after = fault.cut_after if fault is not None else None
             return StreamingResponse(
-                self._stream(completion_id, model, answer, n, body, breakdown, cut_after),
+                self._stream(
+                    completion_id,
+                    model,
+                    answer,
+                    n,
+                    body,
+                    breakdown,
+                    cut_after,
+                    fault.chunk_delay if fault is not None else 0.0,
+                ),
                 media_type="text/event-stream",
             )
         response: dict[str, Any] = {
@@ -333,6 +345,7 @@ class FakeRespan:
         body: dict[str, Any],
         breakdown: dict[str, Any],
         cut_after: int | None,
+        chunk_delay: float = 0.0,
     ) -> AsyncIterator[bytes]:
         base = {
             "id": completion_id,
@@ -396,20 +409,28 @@ class FakeRespan:
             chunks.append({**base, "choices": [], "usage": answer["usage"]})
         if body.get("request_breakdown"):
             chunks.append({"id": "request_breakdown", "request_breakdown": breakdown})
-        for index, chunk in enumerate(chunks):
-            if cut_after is not None and index >= cut_after:
-                return  # the connection ends without [DONE]
-            if index == 1:
-                yield b": keep-alive\n\n"
-            encoded = json.dumps(chunk)
-            if index == 2 and ", " in encoded:
-                # One event split over two data: lines, as SSE allows.
-                head, _, tail = encoded.partition(", ")
-                yield f"data: {head},\ndata: {tail}\n\n".encode()
-            else:
-                yield f"data: {encoded}\n\n".encode()
-            await asyncio.sleep(0)
-        yield b"data: [DONE]\n\n"
+        self.streams_started += 1
+        finished = False
+        try:
+            for index, chunk in enumerate(chunks):
+                if cut_after is not None and index >= cut_after:
+                    finished = True
+                    return  # the connection ends without [DONE]
+                if index == 1:
+                    yield b": keep-alive\n\n"
+                encoded = json.dumps(chunk)
+                if index == 2 and ", " in encoded:
+                    # One event split over two data: lines, as SSE allows.
+                    head, _, tail = encoded.partition(", ")
+                    yield f"data: {head},\ndata: {tail}\n\n".encode()
+                else:
+                    yield f"data: {encoded}\n\n".encode()
+                await asyncio.sleep(chunk_delay)
+            yield b"data: [DONE]\n\n"
+            finished = True
+        finally:
+            if not finished:
+                self.streams_abandoned += 1  # the client went away mid-stream
 
     # -- logs and traces ---------------------------------------------------------------------
 

@@ -146,3 +146,35 @@ async def test_read_only_mode_drops_the_tool(tmp_path: Any, fake: FakeRespan, mo
     server = create_server(make_settings(tmp_path, read_only=True, toolsets=["gateway"]), transport=fake.transport())
     async with Client(server, mode=mode) as c:
         assert "chat_completion" not in {t.name for t in (await c.list_tools()).tools}
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_cancelling_the_call_closes_the_upstream_stream(tmp_path: Any, fake: FakeRespan, mode: str) -> None:
+    import anyio
+
+    from tests.fake_respan import serve
+
+    fake.fail("/chat/completions", status=200, chunk_delay=0.2)
+    served = serve(fake.app)  # over a real socket: the in-process transport buffers whole bodies
+    server = create_server(make_settings(tmp_path, toolsets=["gateway"], base_url=served.url))
+    first_progress = anyio.Event()
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        first_progress.set()
+
+    async with Client(server, mode=mode) as client:
+        async with anyio.create_task_group() as group:
+
+            async def run() -> None:
+                await client.call_tool("chat_completion", {"model": "gpt-4o", "messages": [
+                    {"role": "user", "content": "a long answer " * 20}]}, progress_callback=on_progress)  # fmt: skip
+
+            group.start_soon(run)
+            with anyio.fail_after(10):
+                await first_progress.wait()
+            group.cancel_scope.cancel()
+        with anyio.fail_after(5):
+            while fake.streams_abandoned == 0:  # noqa: ASYNC110 - the fake runs in another thread
+                await anyio.sleep(0.05)
+    served.stop()
+    assert fake.streams_started == 1 and fake.streams_abandoned == 1
