@@ -145,13 +145,36 @@ def _describe(filters: dict[str, Any]) -> str:
     )
 
 
-class LogPageOutput(BaseModel):
+class WindowPage(BaseModel):
     count: int
     page: int
     next_cursor: str | None
     start_time: str
     end_time: str
+
+
+class LogPageOutput(WindowPage):
     logs: list[dict[str, Any]]
+
+
+def _results(data: Any) -> tuple[list[dict[str, Any]], int]:
+    """A list page's items (never its filters_data) and the total count."""
+    items = [i for i in (data or {}).get("results") or [] if isinstance(i, dict)]
+    return items, int((data or {}).get("count") or len(items))
+
+
+def _page_text(
+    head: str, rows_text: str, shown: int, count: int, page: int, limit: int, order: str, next_call: str, then: str
+) -> tuple[str, str | None]:
+    """`head: N match; a-b, sorted by X:` + the table + the exact next call; and the next cursor."""
+    if not shown:
+        return f"{head}: none match.", None
+    first = (page - 1) * limit + 1
+    text = f"{head}: {count:,} match; {first}-{first + shown - 1}, sorted by {order}:\n{rows_text}"
+    has_next = page * limit < count
+    if has_next:
+        text += f"\nNext page: {next_call}"
+    return f"{text}\n{then}", str(page + 1) if has_next else None
 
 
 async def search_logs(
@@ -201,33 +224,24 @@ async def search_logs(
             "POST", "request-logs/list/", params=params, json_body={"filters": where, "operator": "AND"},
             read=True, what="search_logs",
         )  # fmt: skip
-    items = [i for i in (data or {}).get("results") or [] if isinstance(i, dict)]
-    count = int((data or {}).get("count") or len(items))
-    first = (page - 1) * limit + 1
+    items, count = _results(data)
     head = f"Logs {start} → {end}" + (f", {_describe(where)}" if where else "")
-    if not items:
-        text = (
-            head
-            + ": none match."
-            + ("" if since or start_time else " The default window is the last hour: widen it with since='7d'.")
-        )
-    else:
-        text = f"{head}: {count:,} match; {first}-{first + len(items) - 1}, sorted by {order}:\n"
-        text += render_log_table(items, extra)
-    has_next = page * limit < count
-    if has_next:
-        args = {"start_time": start, "end_time": end, "model": model, "customer_identifier": customer_identifier,
-                "status": status, "prompt_id": prompt_id, "thread_identifier": thread_identifier,
-                "trace_unique_id": trace_unique_id, "min_cost": min_cost, "min_latency": min_latency,
-                "metadata": metadata, "filters": [f.model_dump() for f in filters or []] or None,
-                "sort_by": sort_by and order, "fields": fields,
-                "environment": None if environment == "production" else environment, "limit": limit,
-                "cursor": str(page + 1)}  # fmt: skip
-        text += f"\nNext page: {_call('search_logs', args)}"
-    if items:
-        text += "\nRead one with get_log(log_id=<id>)."
-    output = LogPageOutput(count=count, page=page, next_cursor=str(page + 1) if has_next else None,
-                           start_time=start, end_time=end, logs=[log_row(i, extra) for i in items])  # fmt: skip
+    args = {"start_time": start, "end_time": end, "model": model, "customer_identifier": customer_identifier,
+            "status": status, "prompt_id": prompt_id, "thread_identifier": thread_identifier,
+            "trace_unique_id": trace_unique_id, "min_cost": min_cost, "min_latency": min_latency,
+            "metadata": metadata, "filters": [f.model_dump() for f in filters or []] or None,
+            "sort_by": sort_by and order, "fields": fields,
+            "environment": None if environment == "production" else environment, "limit": limit,
+            "cursor": str(page + 1)}  # fmt: skip
+    rows_text = render_log_table(items, extra) if items else ""
+    then = "Read one with get_log(log_id=<id>)."
+    text, next_cursor = _page_text(
+        head, rows_text, len(items), count, page, limit, order, _call("search_logs", args), then
+    )
+    if not items and not (since or start_time):
+        text += " The default window is the last hour: widen it with since='7d'."
+    output = LogPageOutput(count=count, page=page, next_cursor=next_cursor, start_time=start, end_time=end,
+                           logs=[log_row(i, extra) for i in items])  # fmt: skip
     settings = app_state(ctx).settings
     return text_result(fit(text, settings.max_result_tokens, more="use a smaller limit or fewer fields"),
                        output.model_dump())  # fmt: skip
@@ -311,8 +325,7 @@ async def summarize_logs(
             data = await client.request("POST", "request-logs/list/", params=params,
                                         json_body={"filters": where, "operator": "AND"}, read=True,
                                         what="summarize_logs (breakdown)")  # fmt: skip
-        items = [i for i in (data or {}).get("results") or [] if isinstance(i, dict)]
-        total = int((data or {}).get("count") or len(items))
+        items, total = _results(data)
         rows, sampled = breakdown(items, group_by), len(items)
         basis = (
             f"all {total:,} logs"
@@ -388,12 +401,7 @@ async def create_log(
     return text_result(f"Logged {model} call ({compact_json(created, 200)}).", {"response": redact(created)})
 
 
-class TracePageOutput(BaseModel):
-    count: int
-    page: int
-    next_cursor: str | None
-    start_time: str
-    end_time: str
+class TracePageOutput(WindowPage):
     traces: list[dict[str, Any]]
 
 
@@ -442,27 +450,20 @@ async def list_traces(
         data = await app_state(ctx).respan.request(
             "POST", "traces/list/", params=params, json_body={"filters": where}, read=True, what="list_traces"
         )
-    items = [i for i in (data or {}).get("results") or [] if isinstance(i, dict)]
-    count = int((data or {}).get("count") or len(items))
+    items, count = _results(data)
     rows = [trace_row(i) for i in items]
     head = f"Traces {start} → {end}" + (f", {_describe(where)}" if where else "")
-    if not rows:
-        text = head + ": none match."
-    else:
-        first = (page - 1) * limit + 1
-        text = f"{head}: {count:,} match; {first}-{first + len(rows) - 1}, sorted by {order}:\n"
-        text += table(rows, list(rows[0]), widths={"trace": 40, "name": 40})
-    has_next = page * limit < count
-    if has_next:
-        args = {"start_time": start, "end_time": end, "customer_identifier": customer_identifier,
-                "workflow": workflow, "with_errors": with_errors, "min_cost": min_cost, "min_duration": min_duration,
-                "filters": [f.model_dump() for f in filters or []] or None, "sort_by": sort_by and order,
-                "environment": environment, "limit": limit, "cursor": str(page + 1)}  # fmt: skip
-        text += f"\nNext page: {_call('list_traces', args)}"
-    if rows:
-        text += "\nSee one's span tree with get_trace(trace_id=<trace>)."
-    output = TracePageOutput(count=count, page=page, next_cursor=str(page + 1) if has_next else None,
-                             start_time=start, end_time=end, traces=rows)  # fmt: skip
+    args = {"start_time": start, "end_time": end, "customer_identifier": customer_identifier,
+            "workflow": workflow, "with_errors": with_errors, "min_cost": min_cost, "min_duration": min_duration,
+            "filters": [f.model_dump() for f in filters or []] or None, "sort_by": sort_by and order,
+            "environment": environment, "limit": limit, "cursor": str(page + 1)}  # fmt: skip
+    table_text = table(rows, list(rows[0]), widths={"trace": 40, "name": 40}) if rows else ""
+    then = "See one's span tree with get_trace(trace_id=<trace>)."
+    text, next_cursor = _page_text(
+        head, table_text, len(rows), count, page, limit, order, _call("list_traces", args), then
+    )
+    output = TracePageOutput(count=count, page=page, next_cursor=next_cursor, start_time=start, end_time=end,
+                             traces=rows)  # fmt: skip
     return text_result(fit(text, app_state(ctx).settings.max_result_tokens), output.model_dump())
 
 
