@@ -156,3 +156,14 @@ async def test_listing_is_cached_briefly(tmp_path: Any, fake: FakeRespan) -> Non
         await client.call_tool("list_prompts", {})
         await client.call_tool("list_prompts", {})
         assert sum(1 for r in fake.requests if "/prompts/list" in r.path) == 3
+
+
+async def test_mcp_prompt_listing_spares_the_rate_limit(client: Client, fake: FakeRespan) -> None:
+    """Management APIs allow 60 requests a minute: one prompts/list must not spend one per prompt."""
+    listed = await client.list_prompts()
+    assert len(listed.prompts) == 51
+    calls = [r.path for r in fake.requests]
+    assert sum("/prompts/list" in p for p in calls) == 1
+    assert sum("/versions/" in p for p in calls) == 2  # only where the live version is not the embedded one
+    drafts = {p.name: p for p in listed.prompts}
+    assert [a.name for a in drafts["p_draft"].arguments or []] == ["who"]  # nothing live: the newest draft

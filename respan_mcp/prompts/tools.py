@@ -31,14 +31,15 @@ from pydantic import BaseModel, Field
 from respan_mcp.errors import RespanError
 from respan_mcp.output import compact_json, fit, text_result
 from respan_mcp.prompts.format import prompt_row, render_list, render_messages, render_params, render_rendered
-from respan_mcp.prompts.render import PromptRenderError, merge_request, parse_variables, render_version
+from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
 from respan_mcp.prompts.store import PromptStore
 from respan_mcp.state import AppState, app_state, tool_errors
 
 log = logging.getLogger(__name__)
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
-MCP_PROMPT_LIMIT = 100  # prompts whose variables are looked up for prompts/list
+MCP_PROMPT_LIMIT = 100  # prompts listed with their arguments in prompts/list
+MCP_VERSION_FETCHES = 20  # extra requests one prompts/list may make to find arguments
 MCP_PROMPT_PAGE = 100
 
 
@@ -123,7 +124,7 @@ async def get_prompt(
             data = await store.version(prompt_id, number)
     except PromptRenderError as exc:
         raise ToolError(str(exc)) from None
-    from respan_mcp.prompts.render import PromptVersion, variables_of
+    from respan_mcp.prompts.render import variables_of
 
     selected = PromptVersion.from_api(prompt_id, data)
     variables = {name: selected.defaults.get(name) for name in variables_of(selected.messages)}
@@ -252,14 +253,38 @@ async def _all_prompts(store: PromptStore) -> list[dict[str, Any]]:
     return prompts
 
 
-async def _mcp_prompt(store: PromptStore, prompt: dict[str, Any]) -> Prompt:
+async def _listed_version(store: PromptStore, prompt: dict[str, Any], budget: list[int]) -> PromptVersion | None:
+    """The version prompts/get will render (the live one, else the newest), cheaply.
+
+    The list answer usually embeds the newest version with its messages: when that is also the
+    live one (or nothing is live), it costs no request. Otherwise one request fetches the live
+    version, while the listing's budget lasts: management APIs allow 60 requests a minute.
+    """
+    prompt_id = str(prompt.get("id") or prompt.get("prompt_id"))
+    current = prompt.get("current_version")
+    embedded: dict[str, Any] = current if isinstance(current, dict) else {}
+    live = prompt.get("live_version") if isinstance(prompt.get("live_version"), dict) else None
+    usable = isinstance(embedded.get("messages"), list)
+    if usable and (live is None or live.get("version") == embedded.get("version")):
+        version = PromptVersion.from_api(prompt_id, embedded)
+        version.deployed = live is not None
+        return version
+    if live is None or not live.get("version") or budget[0] <= 0:
+        return None
+    budget[0] -= 1
+    return PromptVersion.from_api(prompt_id, await store.version(prompt_id, int(live["version"])))
+
+
+async def _mcp_prompt(store: PromptStore, prompt: dict[str, Any], budget: list[int]) -> Prompt:
     from respan_mcp.prompts.render import variables_of
 
     prompt_id = str(prompt.get("id") or prompt.get("prompt_id"))
     arguments: list[PromptArgument] = []
     description = prompt.get("description") or f"Respan managed prompt {prompt_id}"
     try:
-        version = await store.load(prompt_id, None if prompt.get("live_version") else "latest")
+        version = await _listed_version(store, prompt, budget)
+        if version is None:
+            return Prompt(name=prompt_id, title=prompt.get("name") or None, description=description)
         for name in variables_of(version.messages):
             default = version.defaults.get(name)
             arguments.append(
@@ -317,10 +342,11 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             raise MCPError(code=INVALID_PARAMS, message=exc.message) from None
         found: list[Prompt | None] = [None] * min(len(prompts), MCP_PROMPT_LIMIT)
         limiter = anyio.Semaphore(8)
+        budget = [MCP_VERSION_FETCHES]
 
         async def one(i: int, prompt: dict[str, Any]) -> None:
             async with limiter:
-                found[i] = await _mcp_prompt(store, prompt)
+                found[i] = await _mcp_prompt(store, prompt, budget)
 
         async with anyio.create_task_group() as group:
             for i, prompt in enumerate(prompts[:MCP_PROMPT_LIMIT]):
