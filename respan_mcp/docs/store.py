@@ -356,8 +356,13 @@ def rerank(hits: list[Hit], terms: list[Term], limit: int, per_page: int) -> lis
     options = [[sum(bit[s] for s in set(_stems(p))) for p in t.phrases] for t in words]
     identifiers = [t.text.lower() for t in words if t.identifier]
 
+    counted: dict[int, int] = {}  # few distinct masks per query: count each once
+
     def count(mask: int) -> int:
-        return sum(1 for opts in options if any(m & mask == m for m in opts))
+        found = counted.get(mask)
+        if found is None:
+            found = counted[mask] = sum(1 for opts in options if any(m & mask == m for m in opts))
+        return found
 
     for hit in hits:
         title, head, hay = _lowered(hit.id, hit.title, hit.breadcrumb, hit.body)
