@@ -182,12 +182,14 @@ async def chat_completion(
         Field(description="Any further body fields, sent as-is (named parameters above win on conflict)."),
     ] = None,
 ) -> Annotated[CallToolResult, ChatCompletionOutput]:
+    # The first statement, so locals() holds exactly the parameters: every one but these goes
+    # into the request body under its own name (they are named after the API's fields).
+    params = {k: v for k, v in locals().items() if k not in ("ctx", "messages", "extra_body")}
     if not messages and not prompt:
         raise ToolError("Give `messages` (a list of {role, content}) or a managed `prompt` ({prompt_id, ...}).")
     if not model and not prompt and not (extra_body or {}).get("model"):
         raise ToolError("Give `model` (e.g. 'gpt-4o-mini'), or use a managed `prompt` that sets one.")
     state = app_state(ctx)
-    params = {k: v for k, v in locals().items() if k not in ("ctx", "messages", "extra_body", "state")}
     body = build_body(params, extra_body)
     if messages:
         body["messages"] = [m.model_dump(exclude_none=True) for m in messages]
