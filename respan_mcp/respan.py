@@ -244,35 +244,42 @@ class RespanClient:
         headers = self._auth_headers()
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         last: RespanError | None = None
-        with anyio.fail_after(self.settings.total_timeout):
-            for attempt in range(attempts):
-                try:
-                    response = await self._http.request(
-                        method, self.url(path), params=clean_params, json=json_body, headers=headers
-                    )
-                except httpx.TransportError as exc:
-                    last = self._transport_error(exc, what)
-                    if attempt + 1 < attempts and not isinstance(exc, httpx.WriteError):
-                        await anyio.sleep(self._backoff(attempt, None))
-                        continue
-                    raise last from None
-                body = self._parse(response)
-                if response.is_success:
-                    if isinstance(body, str):
-                        raise RespanError(
-                            f"{what}: Respan answered {response.status_code} with a body that is not JSON "
-                            f"({describe_body(body)}). RESPAN_BASE_URL may point at something other than "
-                            "the Respan API.",
-                            status=response.status_code,
-                            kind="bad_body",
+        try:
+            with anyio.fail_after(self.settings.total_timeout):
+                for attempt in range(attempts):
+                    try:
+                        response = await self._http.request(
+                            method, self.url(path), params=clean_params, json=json_body, headers=headers
                         )
-                    return body
-                last = self._http_error(response, body, what)
-                if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
-                    log.info("retrying %s after %s", what, response.status_code)
-                    await anyio.sleep(self._backoff(attempt, last.retry_after))
-                    continue
-                raise last
+                    except httpx.TransportError as exc:
+                        last = self._transport_error(exc, what)
+                        if attempt + 1 < attempts and not isinstance(exc, httpx.WriteError):
+                            await anyio.sleep(self._backoff(attempt, None))
+                            continue
+                        raise last from None
+                    body = self._parse(response)
+                    if response.is_success:
+                        if isinstance(body, str):
+                            raise RespanError(
+                                f"{what}: Respan answered {response.status_code} with a body that is not JSON "
+                                f"({describe_body(body)}). RESPAN_BASE_URL may point at something other than "
+                                "the Respan API.",
+                                status=response.status_code,
+                                kind="bad_body",
+                            )
+                        return body
+                    last = self._http_error(response, body, what)
+                    if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
+                        log.info("retrying %s after %s", what, response.status_code)
+                        await anyio.sleep(self._backoff(attempt, last.retry_after))
+                        continue
+                    raise last
+        except TimeoutError:
+            raise RespanError(
+                f"{what}: Respan did not finish within {self.settings.total_timeout:g} s, retries included. "
+                "Try again later or raise RESPAN_MCP_TOTAL_TIMEOUT.",
+                kind="timeout",
+            ) from None
         raise last or RespanError(f"{what}: failed")  # pragma: no cover - loop always returns or raises
 
     async def stream(self, path: str, body: Mapping[str, Any], *, what: str) -> AsyncIterator[dict[str, Any]]:

@@ -198,3 +198,14 @@ def _ok_route(fake: FakeRespan) -> None:
 
     fake._add("/api/things/", lambda request, body, fault: JSONResponse({"ok": True}), ["GET", "POST"])
     fake.app.router.routes = fake.routes
+
+
+async def test_total_timeout_bounds_retries(tmp_path: Path, fake: FakeRespan) -> None:
+    fake.fail("/things", status=503, body={"detail": "Service unavailable"}, times=-1, delay=0.2)
+    _ok_route(fake)
+    settings = make_settings(tmp_path, max_retries=10, total_timeout=0.5)
+    client = RespanClient(settings, transport=fake.transport())
+    with pytest.raises(RespanError) as info:
+        await client.request("GET", "things/")
+    assert info.value.kind == "timeout" and "RESPAN_MCP_TOTAL_TIMEOUT" in info.value.message
+    assert 1 < len(fake.requests) < 10
