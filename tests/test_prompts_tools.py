@@ -167,3 +167,16 @@ async def test_mcp_prompt_listing_spares_the_rate_limit(client: Client, fake: Fa
     assert sum("/versions/" in p for p in calls) == 2  # only where the live version is not the embedded one
     drafts = {p.name: p for p in listed.prompts}
     assert [a.name for a in drafts["p_draft"].arguments or []] == ["who"]  # nothing live: the newest draft
+
+
+async def test_ids_stay_one_path_segment(client: Client) -> None:
+    from respan_mcp.paths import api_path
+
+    assert (
+        api_path("prompts/{id}/versions/{n}/", id="../request-logs/x", n=2)
+        == "prompts/..%2Frequest-logs%2Fx/versions/2/"
+    )
+    result, text = await call(client, "get_prompt", prompt_id="../request-logs/list")
+    assert result.is_error and "404" in text
+    log, log_text = await call(client, "get_log", log_id="../../prompts/p_greet")
+    assert log.is_error and "404" in log_text

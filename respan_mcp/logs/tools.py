@@ -29,6 +29,7 @@ from respan_mcp.logs.format import (
     trace_row,
 )
 from respan_mcp.output import compact_json, fit, table, text_result
+from respan_mcp.paths import api_path
 from respan_mcp.redact import redact
 from respan_mcp.state import app_state, tool_errors
 
@@ -255,7 +256,8 @@ async def get_log(
     ] = 2000,
 ) -> CallToolResult:
     with tool_errors():
-        log = await app_state(ctx).respan.request("GET", f"request-logs/{log_id}/", what=f"log {log_id!r}")
+        path = api_path("request-logs/{id}/", id=log_id)
+        log = await app_state(ctx).respan.request("GET", path, what=f"log {log_id!r}")
     if not isinstance(log, dict):
         raise ToolError(f"Respan returned no log for {log_id!r}.")
     text = render_log(log, max_chars)
@@ -473,7 +475,8 @@ async def get_trace(
     max_spans: Annotated[int, Field(ge=1, le=2000, description="Spans shown at most, depth first.")] = 150,
 ) -> CallToolResult:
     with tool_errors():
-        trace = await app_state(ctx).respan.request("GET", f"traces/{trace_id}/", what=f"trace {trace_id!r}")
+        path = api_path("traces/{id}/", id=trace_id)
+        trace = await app_state(ctx).respan.request("GET", path, what=f"trace {trace_id!r}")
     if not isinstance(trace, dict):
         raise ToolError(f"Respan returned no trace for {trace_id!r}.")
     row = trace_row(trace)

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from respan_mcp.errors import RespanError
+from respan_mcp.paths import api_path
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class PromptStore:
     async def get(self, prompt_id: str) -> dict[str, Any]:
         return await self._cached(  # type: ignore[no-any-return]
             ("prompt", prompt_id),
-            lambda: self.client.request("GET", f"prompts/{prompt_id}/", what=f"prompt {prompt_id!r}"),
+            lambda: self.client.request("GET", api_path("prompts/{id}/", id=prompt_id), what=f"prompt {prompt_id!r}"),
         )
 
     async def versions(self, prompt_id: str, page_size: int = 50) -> list[dict[str, Any]]:
@@ -72,7 +73,7 @@ class PromptStore:
             ("versions", prompt_id, page_size),
             lambda: self.client.request(
                 "GET",
-                f"prompts/{prompt_id}/versions/",
+                api_path("prompts/{id}/versions/", id=prompt_id),
                 params={"page": 1, "page_size": page_size},
                 what=f"versions of prompt {prompt_id!r}",
             ),
@@ -84,7 +85,9 @@ class PromptStore:
         return await self._cached(  # type: ignore[no-any-return]
             ("version", prompt_id, number),
             lambda: self.client.request(
-                "GET", f"prompts/{prompt_id}/versions/{number}/", what=f"prompt {prompt_id!r} version {number}"
+                "GET",
+                api_path("prompts/{id}/versions/{n}/", id=prompt_id, n=number),
+                what=f"prompt {prompt_id!r} version {number}",
             ),
         )
 
