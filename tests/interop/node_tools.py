@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,13 @@ def ensure() -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     (CACHE / "package.json").write_text('{"name": "respan-mcp-interop", "private": true}\n')
     specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
-    subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", *specs], cwd=CACHE, check=True)
+    for attempt in range(3):  # a registry hiccup should not fail CI
+        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", *specs], cwd=CACHE,
+                              check=False)  # fmt: skip
+        if done.returncode == 0 and installed():
+            return
+        time.sleep(5 * (attempt + 1))
+    raise SystemExit("could not install Node 22 and the MCP interop tools from the npm registry")
 
 
 def node_env() -> dict[str, str]:
