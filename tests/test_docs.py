@@ -330,3 +330,9 @@ async def test_unchanged_resync_keeps_the_index(tmp_path: Path) -> None:
         assert service.path.stat().st_ino == inode  # not rebuilt
     finally:
         served.stop()
+
+
+def test_mdx_comments_hiding_code_are_dropped() -> None:
+    source = '## A\n\n{/* old example\n```bash\ncurl x\n``` */}\n\n<ParamField body="x" type="string">\nDoc.\n</ParamField>\n'
+    md = clean_page(source).markdown
+    assert "curl x" not in md and "#### x\n`string`" in md and "<ParamField" not in md

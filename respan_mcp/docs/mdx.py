@@ -14,8 +14,9 @@ from dataclasses import dataclass
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
 # A JSX/HTML tag, possibly over several lines; `{...}` attribute values may hold `>`.
-TAG = re.compile(r"<(/?)([A-Za-z][\w.]*)((?:\s+(?:[^<>{}\"']|\"[^\"]*\"|'[^']*'|\{[^{}]*\})*)?)\s*(/?)>", re.S)
-ATTR = re.compile(r"([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|\{([^{}]*)\})|\s([\w-]+)(?=\s|$)")
+BRACED = r"\{(?:[^{}]|\{[^{}]*\})*\}"  # a JSX expression, one level of nesting: default={{}}, style={{...}}
+TAG = re.compile(rf"<(/?)([A-Za-z][\w.]*)((?:\s+(?:[^<>{{}}\"']|\"[^\"]*\"|'[^']*'|{BRACED})*)?)\s*(/?)>", re.S)
+ATTR = re.compile(rf"([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|({BRACED}))|\s([\w-]+)(?=\s|$)")
 PARAM_TAGS = {"ParamField", "ResponseField", "Property"}
 TITLED_TAGS = {"Accordion", "Tab", "Step", "Expandable", "Update", "Callout"}
 HTML_TAGS = {
@@ -57,6 +58,8 @@ def attributes(raw: str) -> dict[str, str]:
             found[match.group(5)] = "true"
         else:
             value = next(v for v in match.group(2, 3, 4) if v is not None)
+            if match.group(4) is not None:
+                value = value[1:-1]  # {true} -> true, {"x"} -> "x"
             found[match.group(1)] = value.strip()
     return found
 
@@ -113,8 +116,27 @@ def _clean_prose(segment: str) -> str:
     return "\n".join(out)
 
 
+def drop_mdx_comments(text: str) -> str:
+    """Remove `{/* ... */}` comments that start a line outside code; they may hide whole code blocks."""
+    kept: list[str] = []
+    in_code = in_comment = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if in_comment:
+            in_comment = "*/}" not in stripped
+            continue
+        if not in_code and stripped.startswith("{/*"):
+            in_comment = "*/}" not in stripped
+            continue
+        if FENCE.match(line):
+            in_code = not in_code
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def clean_markdown(text: str) -> str:
     """Markdown with components resolved, code blocks intact, blank runs folded."""
+    text = drop_mdx_comments(text)
     out: list[str] = []
     prose: list[str] = []
     fence: tuple[str, int] | None = None  # (marker, indent) of the open code block
