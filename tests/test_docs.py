@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -297,6 +298,17 @@ def test_real_corpus_indexes_and_answers(tmp_path: Path) -> None:
     assert any("fallback" in h.anchor for h in hits[:3])
     page = index.page("documentation/features/gateway/advanced-configuration")
     assert page is not None and "Set up Respan" not in page.markdown
+    leftovers = []
+    for path, _, _ in index.paths():
+        record = index.page(path)
+        assert record is not None
+        in_code = False
+        for line in record.markdown.splitlines():
+            if line.startswith("```"):
+                in_code = not in_code
+            elif not in_code and re.search(r"<[A-Z][A-Za-z]+[\s>/]", line):
+                leftovers.append(f"{path}: {line[:80]}")
+    assert not leftovers, leftovers[:5]
 
 
 @pytest.mark.anyio
