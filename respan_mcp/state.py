@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult
 
 from respan_mcp.config import Settings
 from respan_mcp.errors import RespanError
+from respan_mcp.output import fit, text_result
 
 if TYPE_CHECKING:
     import httpx
@@ -69,6 +71,24 @@ def wants_progress(ctx: Context) -> bool:
                 return True
         outbound = getattr(outbound, "_inner", None)
     return False
+
+
+def reply(ctx: Context, text: str, structured: dict[str, Any] | None = None, *, more: str = "") -> CallToolResult:
+    """A tool's result: the text cut to the configured budget (saying how to get the rest), plus data."""
+    return text_result(fit(text, app_state(ctx).settings.max_result_tokens, more=more), structured)
+
+
+def page_number(cursor: str | None) -> int:
+    """The page a `cursor` from a previous answer names (cursors are page numbers; none = the first)."""
+    if not cursor:
+        return 1
+    try:
+        page = int(str(cursor).removeprefix("page:"))
+    except ValueError:
+        raise ToolError(f"cursor {cursor!r} is not one this tool gave out; omit it for the first page") from None
+    if page < 1:
+        raise ToolError("cursor must be a page number from a previous answer")
+    return page
 
 
 @contextmanager

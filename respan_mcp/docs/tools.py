@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from respan_mcp.config import DOCS_STALE_AFTER_DAYS
 from respan_mcp.docs.errors import FetchError
-from respan_mcp.output import budget_chars, fit, text_result
-from respan_mcp.state import AppState, app_state
+from respan_mcp.output import budget_chars, text_result
+from respan_mcp.state import AppState, app_state, reply
 
 # The index code (sqlite3, the cleaners, the crawler) loads on the first docs call, not at start-up.
 if TYPE_CHECKING:
@@ -86,14 +86,14 @@ async def search_docs(
     hits, terms = await anyio.to_thread.run_sync(index.search, query, limit)
     results = [DocResult(**as_dict(h, excerpt(h.body, terms))) for h in hits]
     text = note + render_hits(hits, terms, query)
-    text = fit(text, app_state(ctx).settings.max_result_tokens, more="ask for fewer results with limit")
+
     output = SearchDocsOutput(
         query=query,
         results=results,
         index_source=index.meta.get("source"),
         index_age_days=round(index.age_days(), 2),
     )
-    return text_result(text, output.model_dump())
+    return reply(ctx, text, output.model_dump(), more="ask for fewer results with limit")
 
 
 async def read_doc(

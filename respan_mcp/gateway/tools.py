@@ -11,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from respan_mcp.errors import StreamCutError
 from respan_mcp.gateway.completion import CHAT_PATH, CompletionAccumulator, build_body, render_completion
-from respan_mcp.output import fit, text_result
-from respan_mcp.state import app_state, tool_errors, wants_progress
+from respan_mcp.state import app_state, reply, tool_errors, wants_progress
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress notifications while streaming
 PROGRESS_TAIL = 1000  # characters of partial text carried by one notification
@@ -219,7 +218,6 @@ async def chat_completion(
     if not isinstance(response, dict):
         raise ToolError("The gateway answered with something that is not a chat completion; check RESPAN_BASE_URL.")
     text = render_completion(response, model, bool(request_breakdown))
-    text = fit(text, state.settings.max_result_tokens, more="the full choices are in the structured content")
     structured = ChatCompletionOutput(
         id=response.get("id"),
         model=response.get("model"),
@@ -229,7 +227,9 @@ async def chat_completion(
         request_breakdown=response.get("request_breakdown"),
         prompt_message=response.get("prompt_message"),
     )
-    return text_result(text, structured.model_dump(exclude_none=True))
+    return reply(
+        ctx, text, structured.model_dump(exclude_none=True), more="the full choices are in the structured content"
+    )
 
 
 def register(server: MCPServer, *, read_only: bool) -> None:

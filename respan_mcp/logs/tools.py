@@ -28,10 +28,10 @@ from respan_mcp.logs.format import (
     render_tree,
     trace_row,
 )
-from respan_mcp.output import compact_json, fit, table, text_result
+from respan_mcp.output import compact_json, table, text_result
 from respan_mcp.paths import api_path
 from respan_mcp.redact import redact
-from respan_mcp.state import app_state, tool_errors
+from respan_mcp.state import app_state, page_number, reply, tool_errors
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 TABLE_FIELDS = ("unique_id", "timestamp", "model", "status", "status_code", "latency", "cost", "prompt_tokens",
@@ -79,18 +79,6 @@ def _call(tool: str, args: dict[str, Any]) -> str:
         if v not in (None, [], {})
     )
     return f"{tool}({shown})"
-
-
-def _page(cursor: str | None) -> int:
-    if not cursor:
-        return 1
-    try:
-        page = int(cursor)
-    except ValueError:
-        raise ToolError(f"cursor {cursor!r} is not one this tool gave out; omit it for the first page") from None
-    if page < 1:
-        raise ToolError("cursor must be a page number from a previous answer")
-    return page
 
 
 def _env_params(environment: str) -> dict[str, str]:
@@ -209,7 +197,7 @@ async def search_logs(
     limit: Annotated[int, Field(ge=1, le=100, description="Logs per page.")] = 20,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, LogPageOutput]:
-    page = _page(cursor)
+    page = page_number(cursor)
     start, end = _window(since, start_time, end_time)
     where = log_filters(model, customer_identifier, status, prompt_id, thread_identifier, trace_unique_id, min_cost,
                         min_latency, metadata, filters)  # fmt: skip
@@ -243,9 +231,7 @@ async def search_logs(
         text += " The default window is the last hour: widen it with since='7d'."
     output = LogPageOutput(count=count, page=page, next_cursor=next_cursor, start_time=start, end_time=end,
                            logs=[log_row(i, extra) for i in items])  # fmt: skip
-    settings = app_state(ctx).settings
-    return text_result(fit(text, settings.max_result_tokens, more="use a smaller limit or fewer fields"),
-                       output.model_dump())  # fmt: skip
+    return reply(ctx, text, output.model_dump(), more="use a smaller limit or fewer fields")
 
 
 async def get_log(
@@ -261,9 +247,7 @@ async def get_log(
     if not isinstance(log, dict):
         raise ToolError(f"Respan returned no log for {log_id!r}.")
     text = render_log(log, max_chars)
-    return text_result(
-        fit(text, app_state(ctx).settings.max_result_tokens, more="call get_log with a smaller max_chars")
-    )
+    return reply(ctx, text, more="call get_log with a smaller max_chars")
 
 
 class SummaryOutput(BaseModel):
@@ -337,7 +321,7 @@ async def summarize_logs(
         text += f"\n\nBy {group_by} (from {basis}):\n" + table(rows, list(rows[0]) if rows else [group_by])
     output = SummaryOutput(start_time=start, end_time=end, summary=summary, errors=errors, breakdown=rows,
                            breakdown_sample=sampled)  # fmt: skip
-    return text_result(fit(text, app_state(ctx).settings.max_result_tokens), output.model_dump())
+    return reply(ctx, text, output.model_dump())
 
 
 async def create_log(
@@ -428,7 +412,7 @@ async def list_traces(
     limit: Annotated[int, Field(ge=1, le=100, description="Traces per page.")] = 20,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, TracePageOutput]:
-    page = _page(cursor)
+    page = page_number(cursor)
     start, end = _window(since, start_time, end_time)
     specs: list[dict[str, Any]] = [f.model_dump() for f in filters or []]
     if customer_identifier:
@@ -466,7 +450,7 @@ async def list_traces(
     )
     output = TracePageOutput(count=count, page=page, next_cursor=next_cursor, start_time=start, end_time=end,
                              traces=rows)  # fmt: skip
-    return text_result(fit(text, app_state(ctx).settings.max_result_tokens), output.model_dump())
+    return reply(ctx, text, output.model_dump())
 
 
 async def get_trace(
@@ -490,7 +474,7 @@ async def get_trace(
     if shown < total:
         text += f"\n[{total - shown} more spans not shown; call get_trace(trace_id={trace_id!r}, max_spans={total})]"
     text += "\nRead a span's messages with get_log(log_id=<span id>) via search_logs(trace_unique_id=...)."
-    return text_result(fit(text, app_state(ctx).settings.max_result_tokens, more="call get_trace with fewer max_spans"))
+    return reply(ctx, text, more="call get_trace with fewer max_spans")
 
 
 def register(server: MCPServer, *, read_only: bool) -> None:

@@ -29,11 +29,11 @@ from mcp_types import (
 from pydantic import BaseModel, Field
 
 from respan_mcp.errors import RespanError
-from respan_mcp.output import compact_json, fit, text_result
+from respan_mcp.output import compact_json
 from respan_mcp.prompts.format import prompt_row, render_list, render_messages, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
 from respan_mcp.prompts.store import PromptStore
-from respan_mcp.state import AppState, app_state, tool_errors
+from respan_mcp.state import AppState, app_state, page_number, reply, tool_errors
 
 log = logging.getLogger(__name__)
 
@@ -77,25 +77,13 @@ class RenderOutput(BaseModel):
     notes: list[str]
 
 
-def _page(cursor: str | None) -> int:
-    if not cursor:
-        return 1
-    try:
-        page = int(str(cursor).removeprefix("page:"))
-    except ValueError:
-        raise ToolError(f"cursor {cursor!r} is not one this tool gave out; omit it for the first page") from None
-    if page < 1:
-        raise ToolError("cursor must be a page number from a previous answer")
-    return page
-
-
 async def list_prompts(
     ctx: Context,
     query: Annotated[str | None, Field(description="Only prompts whose name contains this text.")] = None,
     limit: Annotated[int, Field(ge=1, le=100, description="Prompts per page.")] = 20,
     cursor: Annotated[str | None, Field(description="The page to fetch, as given by the previous answer.")] = None,
 ) -> Annotated[CallToolResult, PromptListOutput]:
-    page = _page(cursor)
+    page = page_number(cursor)
     with tool_errors():
         data = await prompt_store(app_state(ctx)).list_page(query, page, limit)
     rows = [prompt_row(p) for p in data.get("results") or [] if isinstance(p, dict)]
@@ -103,8 +91,7 @@ async def list_prompts(
     text = render_list(rows, count, page, limit, query)
     has_next = bool(data.get("next")) or page * limit < count
     output = PromptListOutput(count=count, page=page, next_cursor=str(page + 1) if has_next else None, prompts=rows)
-    return text_result(fit(text, app_state(ctx).settings.max_result_tokens, more="use a smaller limit"),
-                       output.model_dump())  # fmt: skip
+    return reply(ctx, text, output.model_dump(), more="use a smaller limit")
 
 
 async def get_prompt(
@@ -163,7 +150,7 @@ async def get_prompt(
             "variables": variables,
         },
     )
-    return text_result(fit(text, app_state(ctx).settings.max_result_tokens), output.model_dump())
+    return reply(ctx, text, output.model_dump())
 
 
 async def render_prompt(
@@ -235,8 +222,7 @@ async def render_prompt(
         composed_from=rendered.children,
         notes=rendered.notes,
     )
-    text = fit(text, app_state(ctx).settings.max_result_tokens, more="the full messages are in the structured content")
-    return text_result(text, output.model_dump())
+    return reply(ctx, text, output.model_dump(), more="the full messages are in the structured content")
 
 
 # -- managed prompts as MCP prompts ------------------------------------------------------------
