@@ -6,8 +6,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from respan_mcp import __version__
+
+if TYPE_CHECKING:
+    from respan_mcp.config import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,11 +78,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(run_doctor(settings))
 
 
-def _serve(settings: object, transport: str, host: str, port: int) -> None:
-    from respan_mcp.config import Settings
+def _serve(settings: Settings, transport: str, host: str, port: int) -> None:
     from respan_mcp.server import create_server
 
-    assert isinstance(settings, Settings)
     if transport == "stdio":
         create_server(settings).run("stdio")
         return

@@ -117,10 +117,6 @@ class Settings(BaseSettings):
                     self.base_url = normalize_base_url(profile["base_url"])
         return self
 
-    @property
-    def api_root(self) -> str:
-        return self.base_url
-
     def resolved_cache_dir(self) -> Path:
         if self.cache_dir is not None:
             return self.cache_dir

@@ -76,6 +76,59 @@ def fmt_int(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else ("-" if value is None else str(value))
 
 
+def content_text(content: Any) -> str:
+    """A message's content as one line of text; images and other parts as short markers."""
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, dict):
+                kind = part.get("type")
+                if kind == "text":
+                    parts.append(str(part.get("text", "")))
+                elif kind == "image_url":
+                    url = str((part.get("image_url") or {}).get("url", ""))
+                    parts.append(f"[image {url[:80]}{'…' if len(url) > 80 else ''}]")
+                else:
+                    parts.append(f"[{kind}]")
+            else:
+                parts.append(str(part))
+        return " ".join(parts)
+    if isinstance(content, (dict, list)):
+        return compact_json(content)
+    return "" if content is None else str(content)
+
+
+def render_conversation(messages: Any, max_chars: int | None = None, *, empty: str = "(none)") -> tuple[str, bool]:
+    """Chat messages as `[role] text` lines with their tool calls; (text, whether a message was cut)."""
+    max_chars = max_chars or 10**9
+    if messages in (None, "", [], {}):
+        return empty, False
+    if isinstance(messages, dict) and ("role" in messages or "content" in messages):
+        messages = [messages]
+    if not isinstance(messages, list):
+        text = content_text(messages)
+        return (text[:max_chars] + "…", True) if len(text) > max_chars else (text, False)
+    lines, cut = [], False
+    for message in messages:
+        if not isinstance(message, dict):
+            lines.append(clip(str(message), max_chars))
+            continue
+        text = content_text(message.get("content"))
+        if len(text) > max_chars:
+            text, cut = text[:max_chars] + "…", True
+        role = message.get("role", "?")
+        if message.get("tool_call_id"):
+            role += f" → {message['tool_call_id']}"
+        line = f"[{role}] {text}".rstrip()
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") or {}
+            line += (
+                f"\n  [tool call {call.get('id', '?')}] {function.get('name')}({clip(function.get('arguments'), 300)})"
+            )
+        lines.append(line)
+    return "\n".join(lines), cut
+
+
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, widths: Mapping[str, int] | None = None) -> str:
     """A pipe-separated table: one header line, one line per row, cells clipped."""
     widths = widths or {}
@@ -86,11 +139,6 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, widths: 
         ]
         lines.append(" | ".join(cell or "-" for cell in cells))
     return "\n".join(lines)
-
-
-def kv_line(pairs: Mapping[str, Any], sep: str = " · ") -> str:
-    """`a: 1 · b: 2` for the pairs whose value is present."""
-    return sep.join(f"{k}: {v}" for k, v in pairs.items() if v not in (None, "", [], {}))
 
 
 def text_result(text: str, structured: dict[str, Any] | None = None, *, is_error: bool = False) -> CallToolResult:

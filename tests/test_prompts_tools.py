@@ -112,7 +112,7 @@ async def test_chat_completion_with_prompt_echo(client: Client, fake: FakeRespan
     assert not result.is_error, text
     sent = fake.last("/chat/completions").body
     assert sent["prompt"]["prompt_id"] == "p_child" and "messages" not in sent
-    assert "rendered prompt messages:\nuser: Customer Bob (sales)" in text
+    assert "rendered prompt messages:\n[user] Customer Bob (sales)" in text
     assert text.startswith("Echo: Customer Bob (sales)")
     assert result.structured_content["prompt_message"][0]["content"] == "Customer Bob (sales)"
 

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,8 +311,7 @@ class DocsIndex:
         sections = self.db.execute(
             "SELECT anchor, heading, level FROM chunks WHERE path = ? AND heading != '' ORDER BY position", (path,)
         ).fetchall()
-        seen: set[str] = set()
-        unique = [s for s in sections if not (s[0] in seen or seen.add(s[0]))]  # type: ignore[func-returns-value]
+        unique = list(dict.fromkeys(sections))  # a long section is several identical chunk rows
         path_, url, title, description, markdown = row
         return PageRecord(path_, url, title, description, markdown, sections=unique)
 
@@ -498,13 +497,6 @@ def index_status(settings: Settings) -> IndexStatus:
     if age > DOCS_STALE_AFTER_DAYS:
         return IndexStatus(False, summary + " - stale", "run `respan-mcp docs sync` to refresh", meta)
     return IndexStatus(True, summary, meta=meta)
-
-
-def dumps_hits(hits: Iterable[Hit]) -> str:
-    return json.dumps(
-        [{"title": h.title, "section": h.breadcrumb, "url": h.link, "score": round(h.score, 4)} for h in hits],
-        indent=2,
-    )
 
 
 def as_dict(hit: Hit, excerpt: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from respan_mcp.output import clip, compact_json, fmt_cost, fmt_int, fmt_seconds
+from respan_mcp.output import clip, fmt_cost, fmt_int, fmt_seconds, render_conversation
 
 CHAT_PATH = "chat/completions"
 
@@ -116,21 +116,6 @@ def _render_message(message: dict[str, Any]) -> str:
     return "\n".join(parts) if parts else "(empty answer)"
 
 
-def render_messages(messages: Any, limit: int = 2000) -> str:
-    """Rendered prompt messages, one `role: content` block each."""
-    if not isinstance(messages, list):
-        return clip(compact_json(messages), limit)
-    lines = []
-    for message in messages:
-        if not isinstance(message, dict):
-            continue
-        content = message.get("content")
-        if not isinstance(content, str):
-            content = compact_json(content)
-        lines.append(f"{message.get('role', '?')}: {clip(content, limit)}")
-    return "\n".join(lines)
-
-
 def render_completion(response: dict[str, Any], requested_model: str | None, show_breakdown: bool) -> str:
     """The text a model reads: the answer, then one line of facts."""
     choices = response.get("choices") or []
@@ -165,7 +150,7 @@ def render_completion(response: dict[str, Any], requested_model: str | None, sho
     if show_breakdown and isinstance(breakdown, dict):
         lines.append("— breakdown: " + render_breakdown(breakdown))
     if response.get("prompt_message") is not None:
-        lines.append("— rendered prompt messages:\n" + render_messages(response["prompt_message"]))
+        lines.append("— rendered prompt messages:\n" + render_conversation(response["prompt_message"], 2000)[0])
     return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from respan_mcp.output import clip, compact_json, fmt_cost, fmt_int, fmt_seconds, table
+from respan_mcp.output import clip, compact_json, fmt_cost, fmt_int, fmt_seconds, render_conversation, table
 from respan_mcp.redact import redact
 
 BASE_COLUMNS = ["time", "id", "model", "status", "latency", "cost", "tokens", "customer", "error"]
@@ -57,58 +57,6 @@ def _parse_json(value: Any) -> Any:
     return value
 
 
-def _content_text(content: Any) -> str:
-    if isinstance(content, list):
-        parts = []
-        for part in content:
-            if isinstance(part, dict):
-                kind = part.get("type")
-                if kind == "text":
-                    parts.append(str(part.get("text", "")))
-                elif kind == "image_url":
-                    url = str((part.get("image_url") or {}).get("url", ""))
-                    parts.append(f"[image {url[:80]}{'…' if len(url) > 80 else ''}]")
-                else:
-                    parts.append(f"[{kind}]")
-            else:
-                parts.append(str(part))
-        return " ".join(parts)
-    if isinstance(content, (dict, list)):
-        return compact_json(content)
-    return "" if content is None else str(content)
-
-
-def render_conversation(messages: Any, max_chars: int) -> tuple[str, bool]:
-    """Messages as `[role] text` lines; (text, whether anything was cut)."""
-    messages = _parse_json(messages)
-    if messages in (None, "", [], {}):
-        return "(none recorded)", False
-    if isinstance(messages, dict) and ("role" in messages or "content" in messages):
-        messages = [messages]
-    if not isinstance(messages, list):
-        text = _content_text(messages)
-        return (text[:max_chars] + "…", True) if len(text) > max_chars else (text, False)
-    lines, cut = [], False
-    for message in messages:
-        if not isinstance(message, dict):
-            lines.append(clip(str(message), max_chars))
-            continue
-        text = _content_text(message.get("content"))
-        if len(text) > max_chars:
-            text, cut = text[:max_chars] + "…", True
-        role = message.get("role", "?")
-        if message.get("tool_call_id"):
-            role += f" → {message['tool_call_id']}"
-        line = f"[{role}] {text}".rstrip()
-        for call in message.get("tool_calls") or []:
-            function = call.get("function") or {}
-            line += (
-                f"\n  [tool call {call.get('id', '?')}] {function.get('name')}({clip(function.get('arguments'), 300)})"
-            )
-        lines.append(line)
-    return "\n".join(lines), cut
-
-
 def render_log(log: dict[str, Any], max_chars: int) -> str:
     log = redact(log)
     facts = {
@@ -144,8 +92,8 @@ def render_log(log: dict[str, Any], max_chars: int) -> str:
     source_out = log.get("completion_message") or log.get("output")
     if source_in in (None, "", []) and isinstance(log.get("full_request"), dict):
         source_in = log["full_request"].get("messages")
-    input_text, cut_in = render_conversation(source_in, max_chars)
-    output_text, cut_out = render_conversation(source_out, max_chars)
+    input_text, cut_in = render_conversation(_parse_json(source_in), max_chars, empty="(none recorded)")
+    output_text, cut_out = render_conversation(_parse_json(source_out), max_chars, empty="(none recorded)")
     lines += ["", "Input:", input_text, "", "Output:", output_text]
     if cut_in or cut_out:
         lines.append(f"[messages longer than {max_chars} characters were cut; call get_log with a larger max_chars]")

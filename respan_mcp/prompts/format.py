@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from respan_mcp.output import clip, compact_json, table
+from respan_mcp.output import compact_json, render_conversation, table
 from respan_mcp.prompts.render import Rendered
 
 
@@ -42,33 +42,6 @@ def render_list(rows: list[dict[str, Any]], count: int, page: int, page_size: in
     return text
 
 
-def render_messages(messages: list[dict[str, Any]], limit: int = 4000) -> str:
-    lines = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, list):
-            shown = []
-            for part in content:
-                if not isinstance(part, dict):
-                    continue
-                if part.get("type") == "image_url":
-                    shown.append(f"[image {(part.get('image_url') or {}).get('url', '')}]")
-                elif isinstance(part.get("text"), str):
-                    shown.append(part["text"])
-                else:
-                    shown.append(compact_json(part, 200))
-            content = " ".join(shown)
-        elif content is None:
-            content = ""
-        extra = ""
-        if message.get("tool_calls"):
-            extra = " [tool calls: " + ", ".join(
-                str((c.get("function") or {}).get("name")) for c in message["tool_calls"] if isinstance(c, dict)
-            ) + "]"  # fmt: skip
-        lines.append(f"[{message.get('role', '?')}] {clip(str(content), limit) if limit else content}{extra}")
-    return "\n".join(lines)
-
-
 def render_params(params: dict[str, Any]) -> str:
     if not params:
         return "(none)"
@@ -76,7 +49,7 @@ def render_params(params: dict[str, Any]) -> str:
 
 
 def render_rendered(result: Rendered, messages: list[dict[str, Any]], params: dict[str, Any], how: str) -> str:
-    lines = [f"Rendered prompt {result.prompt_id} v{result.version} ({how}):", render_messages(messages, 0), ""]
+    lines = [f"Rendered prompt {result.prompt_id} v{result.version} ({how}):", render_conversation(messages)[0], ""]
     lines.append(f"Parameters: {render_params(params)}")
     facts = {
         "used": ", ".join(result.used) or "none",

@@ -29,8 +29,8 @@ from mcp_types import (
 from pydantic import BaseModel, Field
 
 from respan_mcp.errors import RespanError
-from respan_mcp.output import compact_json
-from respan_mcp.prompts.format import prompt_row, render_list, render_messages, render_params, render_rendered
+from respan_mcp.output import compact_json, content_text, render_conversation
+from respan_mcp.prompts.format import prompt_row, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
 from respan_mcp.prompts.store import PromptStore
 from respan_mcp.state import AppState, app_state, page_number, reply, tool_errors
@@ -132,7 +132,7 @@ async def get_prompt(
             or "none"
         ),
         "Messages (templates):",
-        render_messages(selected.messages, 1500),
+        render_conversation(selected.messages, 1500)[0],
         "Preview with render_prompt(prompt_id=..., variables={...}); run with chat_completion(prompt={...}).",
     ]
     text = "\n".join(line for line in lines if line)
@@ -356,7 +356,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         messages = []
         for message in rendered.messages:
             role = message.get("role")
-            text = render_messages([message], 0).split("] ", 1)[-1]
+            text = content_text(message.get("content"))
             if role in ("system", "developer"):
                 text = f"[{role} instructions]\n{text}"
             messages.append(
@@ -385,7 +385,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             raise ResourceError(f"prompt {prompt_id!r}: {exc}") from None
         return (
             f"Respan prompt {prompt_id} v{version.version}\nParameters: {render_params(version.params)}\n"
-            f"Variable defaults: {compact_json(version.defaults)}\n\n{render_messages(version.messages, 0)}"
+            f"Variable defaults: {compact_json(version.defaults)}\n\n{render_conversation(version.messages)[0]}"
         )
 
     async def complete(ctx: Any, params: CompleteRequestParams) -> CompleteResult:
