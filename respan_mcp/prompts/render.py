@@ -18,11 +18,14 @@ here, and is reported (strict=True makes it an error).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from respan_mcp.prompts.sandbox import Budget, RenderLimit, compiled, parsed_variables, run_bounded
 
 MAX_DEPTH = 2  # prompt -> child -> grandchild; one more level is refused
 MAX_OUTPUT = 1_000_000  # characters one rendered message may have
@@ -88,51 +91,16 @@ class Rendered:
     notes: list[str] = field(default_factory=list)
 
 
-_ENV: Any = None
-
-
-def sandbox() -> Any:
-    """The shared Jinja2 sandbox (imported on first use: it is not needed at start-up)."""
-    global _ENV
-    if _ENV is None:
-        from jinja2 import Undefined
-        from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-
-        class LoudWhenUnsafe(Undefined):
-            """Missing variables render empty; a forbidden attribute (`''.__class__`) is an error."""
-
-            def __str__(self) -> str:
-                if self._undefined_exception is SecurityError:
-                    self._fail_with_undefined_error()
-                return ""
-
-        class Sandbox(ImmutableSandboxedEnvironment):
-            """Also refuses arithmetic that would build huge values (`'x' * 10**9`)."""
-
-            intercepted_binops = frozenset({"*", "**"})
-
-            def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-                if operator == "**" and isinstance(right, (int, float)) and abs(right) > 1000:
-                    raise SecurityError("exponent too large")
-                if operator == "*":
-                    sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
-                    counts = [x for x in (left, right) if isinstance(x, int)]
-                    if sizes and counts and sizes[0] * abs(counts[0]) > MAX_OUTPUT:
-                        raise SecurityError("repetition too large")
-                return super().call_binop(context, operator, left, right)
-
-        _ENV = Sandbox(autoescape=False, keep_trailing_newline=True, undefined=LoudWhenUnsafe)
-    return _ENV
-
-
 def template_variables(text: str) -> set[str]:
     """Top-level names a template reads (`{{ input.key }}` reads `input`)."""
-    from jinja2 import TemplateSyntaxError, meta
+    from jinja2 import TemplateSyntaxError
 
     try:
-        return set(meta.find_undeclared_variables(sandbox().parse(text)))
+        return set(parsed_variables(text))
     except TemplateSyntaxError as exc:
         raise PromptRenderError(f"template syntax error on line {exc.lineno}: {exc.message}") from None
+    except RecursionError:
+        raise PromptRenderError("the template nests too deeply to parse") from None
 
 
 def message_texts(message: dict[str, Any]) -> list[str]:
@@ -153,15 +121,22 @@ def variables_of(messages: list[dict[str, Any]]) -> list[str]:
 
 
 def _render_text(text: str, values: dict[str, Any]) -> str:
+    """One template rendered in the bounded sandbox (in the calling thread, under its budget)."""
     from jinja2 import TemplateError
     from jinja2.sandbox import SecurityError
 
     try:
-        out = str(sandbox().from_string(text).render(values))
+        out = "".join(compiled(text).generate(values))
+    except RenderLimit as exc:
+        raise PromptRenderError(f"{exc}; simplify the template or its variables") from None
     except SecurityError as exc:
         raise PromptRenderError(f"the template tried something the sandbox forbids: {exc}") from None
     except TemplateError as exc:
         raise PromptRenderError(f"the template failed to render: {exc}") from None
+    except RecursionError:
+        raise PromptRenderError("the template recurses or nests too deeply to render") from None
+    except MemoryError:
+        raise PromptRenderError("the template needs more memory than this server has to render") from None
     except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError) as exc:
         raise PromptRenderError(f"the template failed to render: {type(exc).__name__}: {exc}") from None
     if len(out) > MAX_OUTPUT:
@@ -217,8 +192,12 @@ async def render_version(
     *,
     strict: bool = False,
     chain: tuple[str, ...] = (),
+    budget: Budget | None = None,
 ) -> Rendered:
-    """The version's messages rendered with defaults + variables (typed values resolved)."""
+    """The version's messages rendered with defaults + variables (typed values resolved).
+
+    One budget bounds the whole render, composed child prompts included."""
+    budget = budget or Budget()
     chain = (*chain, version.prompt_id)
     result = Rendered(prompt_id=version.prompt_id, version=version.version, messages=[], params=dict(version.params))
     used = set(variables_of(version.messages))
@@ -236,7 +215,7 @@ async def render_version(
                 images.append(str(raw.get("value", "")))
                 values[name] = IMAGE_MARK.format(len(images) - 1)
             elif kind == "prompt":
-                values[name] = await _compose(name, raw, load, strict, chain, result)
+                values[name] = await _compose(name, raw, load, strict, chain, result, budget)
             else:
                 raise PromptRenderError(
                     f"variable {name!r} has unknown _type {kind!r}; use text, image_url, json or prompt"
@@ -252,16 +231,39 @@ async def render_version(
             f"prompt {version.prompt_id} v{version.version} needs variable(s) {', '.join(result.missing)}; "
             "pass them in `variables` (or call without strict to render them empty)"
         )
-    for message in version.messages:
-        rendered = dict(message)
-        if "content" in message:
-            rendered["content"] = _render_content(message["content"], values, images)
-        result.messages.append(rendered)
+    result.messages = await _render_messages(version.messages, values, images, budget)
     return result
 
 
+def _render_messages_now(messages: list[dict[str, Any]], values: dict[str, Any], images: list[str]) -> list[Any]:
+    out = []
+    for message in messages:
+        rendered = dict(message)
+        if "content" in message:
+            rendered["content"] = _render_content(message["content"], values, images)
+        out.append(rendered)
+    return out
+
+
+async def _render_messages(
+    messages: list[dict[str, Any]], values: dict[str, Any], images: list[str], budget: Budget
+) -> list[dict[str, Any]]:
+    """Off the event loop: a slow template must not stall other callers. If the caller goes away,
+    the thread is left behind but stops by itself at the budget's deadline."""
+    import anyio
+
+    job = functools.partial(run_bounded, budget, _render_messages_now, messages, values, images)
+    return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)  # type: ignore[no-any-return]
+
+
 async def _compose(
-    name: str, raw: dict[str, Any], load: Loader, strict: bool, chain: tuple[str, ...], parent: Rendered
+    name: str,
+    raw: dict[str, Any],
+    load: Loader,
+    strict: bool,
+    chain: tuple[str, ...],
+    parent: Rendered,
+    budget: Budget,
 ) -> str:
     child_id = str(raw.get("prompt_id") or "")
     if not child_id:
@@ -280,7 +282,7 @@ async def _compose(
     child_vars = raw.get("variables") or {}
     if not isinstance(child_vars, dict):
         raise PromptRenderError(f"variable {name!r}: the child prompt's variables must be an object")
-    child = await render_version(child_version, child_vars, load, strict=strict, chain=chain)
+    child = await render_version(child_version, child_vars, load, strict=strict, chain=chain, budget=budget)
     parent.children.append(f"{name} <- {child_id} v{child_version.version}")
     parent.children.extend(f"  {line}" for line in child.children)
     if child.missing:
