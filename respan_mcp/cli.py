@@ -82,18 +82,21 @@ def _serve(settings: Settings, transport: str, host: str, port: int) -> None:
     from respan_mcp.server import create_server
 
     if transport == "stdio":
-        create_server(settings).run("stdio")
-        return
-    import uvicorn
+        import anyio
 
+        from respan_mcp.stdio import run_stdio
+
+        anyio.run(run_stdio, create_server(settings), settings.stdio_max_line_bytes)
+        return
     from respan_mcp.http_app import ConfigError, build_http_app, http_settings
+    from respan_mcp.http_server import run_http
 
     try:
         settings = http_settings(settings)
         app = build_http_app(create_server(settings), settings, host)
     except ConfigError as exc:
         sys.exit(f"respan-mcp: {exc}")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    run_http(app, settings, host, port)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ DEFAULT_BASE_URL = "https://api.respan.ai/api"
 DEFAULT_DOCS_SOURCE = "https://respan.docs.buildwithfern.com/llms.txt"
 TOOLSETS = ("gateway", "prompts", "logs", "docs")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DOCS_STALE_AFTER_DAYS = 14  # an index older than this is reported as stale
 
 
@@ -38,6 +39,14 @@ def normalize_base_url(url: str) -> str:
     if path in ("", "/api"):
         path = "/api"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def without_userinfo(url: str) -> str:
+    """A URL without `user:password@`, for messages and logs."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[1], parts.path, parts.query, parts.fragment))
 
 
 def _split_csv(value: Any) -> Any:
@@ -88,6 +97,13 @@ class Settings(BaseSettings):
     )
     prompt_cache_ttl: float = Field(default=30.0, validation_alias="RESPAN_MCP_PROMPT_CACHE_TTL", ge=0)
     log_level: str = Field(default="WARNING", validation_alias=AliasChoices("RESPAN_MCP_LOG_LEVEL", "log_level"))
+    # Bounds on what callers and the backend can make this process hold (see README, Security).
+    max_response_bytes: int = Field(default=32_000_000, validation_alias="RESPAN_MCP_MAX_RESPONSE_BYTES", ge=10_000)
+    stdio_max_line_bytes: int = Field(default=16_000_000, validation_alias="RESPAN_MCP_STDIO_MAX_LINE", ge=10_000)
+    http_max_connections: int = Field(default=512, validation_alias="RESPAN_MCP_HTTP_MAX_CONNECTIONS", ge=1)
+    http_header_timeout: float = Field(default=10.0, validation_alias="RESPAN_MCP_HTTP_HEADER_TIMEOUT", gt=0)
+    http_body_timeout: float = Field(default=30.0, validation_alias="RESPAN_MCP_HTTP_BODY_TIMEOUT", gt=0)
+    http_keep_alive: int = Field(default=5, validation_alias="RESPAN_MCP_HTTP_KEEP_ALIVE", ge=1, le=300)
 
     _split_toolsets = field_validator("toolsets", "allowed_hosts", mode="before")(_split_csv)
 
@@ -101,6 +117,13 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown toolset(s) {unknown}; choose from {', '.join(TOOLSETS)} or 'all'")
         return [t for t in TOOLSETS if t in wanted]
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"unknown log level {value!r}; use one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
 
     @field_validator("base_url")
     @classmethod
@@ -124,9 +147,15 @@ class Settings(BaseSettings):
 
         return Path(platformdirs.user_cache_dir("respan-mcp", appauthor=False))
 
+    def shown_base_url(self) -> str:
+        """The base URL as it may be shown: without credentials (`http://user:pass@proxy`)."""
+        return without_userinfo(self.base_url)
+
     def secrets(self) -> list[str]:
         """Secret strings this process holds, for scrubbing text that leaves it."""
-        return [s.get_secret_value() for s in (self.api_key, self.server_token) if s is not None]
+        held = [s.get_secret_value() for s in (self.api_key, self.server_token) if s is not None]
+        userinfo = urlsplit(self.base_url).netloc.rpartition("@")[0]
+        return [*held, *([userinfo, userinfo.partition(":")[2]] if userinfo else [])]
 
 
 def read_credentials_profile(path: Path) -> dict[str, str] | None:

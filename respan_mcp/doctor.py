@@ -37,7 +37,8 @@ def run_doctor(
         f"API key: {_mask(key)}" if key else "API key: not set",
         "set RESPAN_API_KEY (or run `respan login`), or use HTTP mode where each request brings its key",
     )
-    write(f"  base URL: {settings.base_url}  (chat goes to {settings.base_url}/chat/completions)")
+    shown = settings.shown_base_url()
+    write(f"  base URL: {shown}  (chat goes to {shown}/chat/completions)")
     write(f"  toolsets: {', '.join(settings.toolsets)}{'  (read-only)' if settings.read_only else ''}")
     if key:
         problem = anyio.run(_probe, settings, transport)

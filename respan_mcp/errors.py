@@ -5,7 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 
-class RespanError(Exception):
+class UserError(Exception):
+    """An error the model (or the user) can act on: its text says what happened and what to do.
+
+    Each surface (tools, resources, MCP prompts) turns these into its own error in one place;
+    anything else is a bug and is reported as one."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else type(self).__name__
+
+
+class BadInputError(UserError):
+    """An argument refused before any request is made (an id that is not one path segment, ...)."""
+
+
+class RespanError(UserError):
     """A failed Respan call, with a message written for the model that made it."""
 
     def __init__(
@@ -24,10 +39,6 @@ class RespanError(Exception):
         self.retry_after = retry_after
         self.kind = kind
         self.body = body
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 class StreamCutError(RespanError):

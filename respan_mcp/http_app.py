@@ -14,14 +14,15 @@ import json
 import logging
 from typing import Any
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, ListToolsResult
+from mcp_types import INVALID_PARAMS, CompleteResult, Completion
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from respan_mcp import __version__
 from respan_mcp.config import LOOPBACK_HOSTS, Settings
@@ -37,11 +38,20 @@ class ConfigError(Exception):
     """A setting that makes serving unsafe or impossible; the text says what to change."""
 
 
+class BadRequest(Exception):
+    """A request the front door refuses with 400; the text says why."""
+
+
+def _headers(scope: Scope, wanted: bytes) -> list[str]:
+    return [value.decode("latin-1") for name, value in scope.get("headers") or [] if name == wanted]
+
+
 def _header(scope: Scope, wanted: bytes) -> str | None:
-    for name, value in scope.get("headers") or []:
-        if name == wanted:
-            return str(value.decode("latin-1"))
-    return None
+    """A header that may appear once: a repeated one is refused, not "first wins"."""
+    found = _headers(scope, wanted)
+    if len(found) > 1:
+        raise BadRequest(f"the {wanted.decode()} header appears {len(found)} times; send it once")
+    return found[0] if found else None
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -57,28 +67,65 @@ def _enabled_tools(scope: Scope) -> frozenset[str] | None:
     return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
+def _timed_receive(receive: Receive, seconds: float) -> Receive:
+    """`receive` that gives up on a request body that does not arrive in time (a slow-body attack).
+
+    Only while the body is still coming: afterwards the app waits on `receive` for a disconnect,
+    which may rightly take as long as a long call."""
+    body_done = False
+
+    async def timed() -> Message:
+        nonlocal body_done
+        if body_done:
+            return await receive()
+        with anyio.move_on_after(seconds):
+            message = await receive()
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+        log.info("request body not received within %s s; dropping the request", seconds)
+        return {"type": "http.disconnect"}
+
+    return timed
+
+
 class BearerGate:
     """ASGI middleware: no valid bearer, no MCP. Sets the per-request Respan key."""
 
-    def __init__(self, app: ASGIApp, server_token: str | None) -> None:
+    def __init__(self, app: ASGIApp, server_token: str | None, body_timeout: float = 30.0) -> None:
         self.app = app
         self.server_token = server_token
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(MCP_PATH):
             await self.app(scope, receive, send)
             return
-        token = _bearer(scope)
+        if scope["method"] in ("GET", "DELETE"):
+            # Stateless: no server-to-client stream to open and no session to end. A GET would
+            # otherwise hold a connection open for ever.
+            await _plain(405, "this server is stateless: POST JSON-RPC requests to /mcp", {"Allow": "POST"})(
+                scope, receive, send
+            )
+            return
+        try:
+            token = _bearer(scope)
+            tools = _enabled_tools(scope)
+        except BadRequest as exc:
+            await _plain(400, str(exc))(scope, receive, send)
+            return
         if token is None:
             await self._deny(scope, receive, send, "Send 'Authorization: Bearer <token>'.")
+            return
+        if not token.isascii() or not token.isprintable():
+            await self._deny(scope, receive, send, "The key must be ASCII: check that it was copied whole.")
             return
         if self.server_token is not None and not hmac.compare_digest(token.encode(), self.server_token.encode()):
             await self._deny(scope, receive, send, "The bearer token is not this server's token.")
             return
-        tools_reset = enabled_tools.set(_enabled_tools(scope))
+        tools_reset = enabled_tools.set(tools)
         key_reset = request_api_key.set(token) if self.server_token is None else None
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, _timed_receive(receive, self.body_timeout), send)
         finally:
             if key_reset is not None:
                 request_api_key.reset(key_reset)
@@ -96,10 +143,22 @@ class BearerGate:
         await response(scope, receive, send)
 
 
-def security_settings(host: str, allowed_hosts: list[str]) -> TransportSecuritySettings | None:
-    """DNS-rebinding protection: the SDK's loopback defaults, or the explicit list for other binds."""
+def _plain(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"error": "method_not_allowed" if status == 405 else "bad_request", "error_description": message}
+    return Response(json.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+LOOPBACK_ALLOWED = ["127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*"]
+
+
+def security_settings(host: str, allowed_hosts: list[str]) -> TransportSecuritySettings:
+    """DNS-rebinding protection: loopback names (with or without a port: a port-80 reverse proxy sends
+    none) for loopback binds, or the explicit list for other binds."""
     if host in LOOPBACK_HOSTS and not allowed_hosts:
-        return None  # the SDK turns protection on for loopback binds by itself
+        origins = [f"http://{h}" for h in LOOPBACK_ALLOWED]
+        return TransportSecuritySettings(
+            enable_dns_rebinding_protection=True, allowed_hosts=LOOPBACK_ALLOWED, allowed_origins=origins
+        )
     if not allowed_hosts:
         raise ConfigError(
             f"Binding to {host} needs RESPAN_MCP_ALLOWED_HOSTS (the Host values clients use, "
@@ -123,25 +182,69 @@ def http_settings(settings: Settings) -> Settings:
     return settings
 
 
+# The surfaces besides tools, and the tools that open each: `Respan-Enabled-Tools: search_docs`
+# must not leave prompts readable through prompts/get or resources/read.
+PROMPT_TOOLS = frozenset({"list_prompts", "get_prompt", "render_prompt"})
+DOCS_TOOLS = frozenset({"search_docs", "read_doc"})
+URI_TOOLS = {"respan-prompt://": PROMPT_TOOLS, "respan-docs://": DOCS_TOOLS}
+
+
+def _uri_allowed(uri: str, allowed: frozenset[str]) -> bool:
+    return all(not uri.startswith(prefix) or tools & allowed for prefix, tools in URI_TOOLS.items())
+
+
+def _filtered(result: Any, field: str, keep: Any) -> Any:
+    """A list result with only the items `keep` accepts (results may be models or plain dicts)."""
+    if isinstance(result, dict) and isinstance(result.get(field), list):
+        return {**result, field: [item for item in result[field] if keep(item)]}
+    items = getattr(result, field, None)
+    if isinstance(items, list):
+        return result.model_copy(update={field: [item for item in items if keep(item)]})
+    return result
+
+
+def _get(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def _refuse(what: str, allowed: frozenset[str]) -> MCPError:
+    names = ", ".join(sorted(allowed)) or "none"
+    return MCPError(
+        code=INVALID_PARAMS, message=f"{what} is not enabled for this request (Respan-Enabled-Tools: {names})."
+    )
+
+
 async def narrow_tools(ctx: Any, call_next: Any) -> Any:
-    """Server middleware: only the tools named in `Respan-Enabled-Tools` are listed or callable."""
+    """Server middleware: `Respan-Enabled-Tools` narrows every surface, not just tools/list and tools/call."""
     allowed = enabled_tools.get()
-    if allowed is None or ctx.method not in ("tools/list", "tools/call"):
+    if allowed is None:
         return await call_next(ctx)
-    if ctx.method == "tools/call":
-        name = (ctx.params or {}).get("name")
-        if name not in allowed:
-            raise MCPError(
-                code=INVALID_PARAMS,
-                message=f"Tool {name!r} is not enabled for this request (Respan-Enabled-Tools: "
-                f"{', '.join(sorted(allowed)) or 'none'}).",
-            )
-        return await call_next(ctx)
+    params = ctx.params or {}
+    method = ctx.method
+    prompts_on = bool(PROMPT_TOOLS & allowed)
+    if method == "tools/call" and params.get("name") not in allowed:
+        raise _refuse(f"Tool {params.get('name')!r}", allowed)
+    if method == "prompts/get" and not prompts_on:
+        raise _refuse("Prompts", allowed)
+    if method == "resources/read" and not _uri_allowed(str(params.get("uri", "")), allowed):
+        raise _refuse(f"Resource {str(params.get('uri', ''))[:100]!r}", allowed)
+    if method == "completion/complete" and not prompts_on:
+        return CompleteResult(completion=Completion(values=[], total=0, has_more=False))
     result = await call_next(ctx)
-    if isinstance(result, ListToolsResult):
-        return result.model_copy(update={"tools": [t for t in result.tools if t.name in allowed]})
-    if isinstance(result, dict) and isinstance(result.get("tools"), list):
-        return {**result, "tools": [t for t in result["tools"] if t.get("name") in allowed]}
+    if method == "tools/list":
+        return _filtered(result, "tools", lambda t: _get(t, "name") in allowed)
+    if method == "prompts/list" and not prompts_on:
+        return _filtered(result, "prompts", lambda _: False)
+    if method == "resources/list":
+        return _filtered(result, "resources", lambda r: _uri_allowed(str(_get(r, "uri")), allowed))
+    if method == "resources/templates/list":
+        return (
+            _filtered(result, "resource_templates", lambda r: _uri_allowed(str(_get(r, "uri_template") or ""), allowed))
+            if not isinstance(result, dict)
+            else _filtered(
+                result, "resourceTemplates", lambda r: _uri_allowed(str(_get(r, "uriTemplate") or ""), allowed)
+            )
+        )
     return result
 
 
@@ -162,4 +265,4 @@ def build_http_app(server: MCPServer[AppState], settings: Settings, host: str = 
         host=host,
     )
     token = settings.server_token.get_secret_value() if settings.server_token else None
-    return BearerGate(app, token)
+    return BearerGate(app, token, settings.http_body_timeout)

@@ -200,21 +200,57 @@ class RespanClient:
             )
         return RespanError(
             self._scrub(
-                f"{what}: could not reach Respan at {self.root} ({type(exc).__name__}: {exc}). "
+                f"{what}: could not reach Respan at {self.settings.shown_base_url()} ({type(exc).__name__}: {exc}). "
                 "Check RESPAN_BASE_URL and the network, then try again."
             ),
             kind="connection",
         )
 
     @staticmethod
-    def _parse(response: httpx.Response) -> Any:
-        text = response.text
-        if not text:
+    def _parse(raw: bytes) -> Any:
+        if not raw:
             return None
         try:
-            return json.loads(text)
+            return json.loads(raw)
         except ValueError:
-            return text[:MAX_ERROR_BODY]
+            return raw.decode("utf-8", "replace")[:MAX_ERROR_BODY]
+
+    def _too_large(self, what: str) -> RespanError:
+        return RespanError(
+            f"{what}: Respan's answer is larger than {self.settings.max_response_bytes:,} bytes, more than this server "
+            "reads. Ask for less (a smaller limit or page, fewer fields) or raise RESPAN_MCP_MAX_RESPONSE_BYTES.",
+            kind="too_large",
+        )
+
+    async def _read_capped(self, response: httpx.Response, what: str, cap: int | None = None) -> bytes:
+        """The body, read in chunks and refused past the cap (a 400 MB answer is never held whole)."""
+        cap = cap or self.settings.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise self._too_large(what)
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(what)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _sse_answer(self, response: httpx.Response, what: str) -> SSEAnswer:
+        """A streamed answer to a request that did not ask for one (a prompt set to stream), read whole."""
+        answer = SSEAnswer()
+        size = 0
+        try:
+            async for event in iter_sse(response.aiter_lines()):
+                size += len(event.data)
+                if size > self.settings.max_response_bytes:
+                    raise self._too_large(what)
+                chunk = self._chunk(event.data, what)
+                if chunk is not None:
+                    answer.append(chunk)
+        except StreamEndedEarly:
+            answer.cut = True
+        return answer
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -248,16 +284,18 @@ class RespanClient:
             with anyio.fail_after(self.settings.total_timeout):
                 for attempt in range(attempts):
                     try:
-                        response = await self._http.request(
+                        async with self._http.stream(
                             method, self.url(path), params=clean_params, json=json_body, headers=headers
-                        )
+                        ) as response:
+                            if response.is_success and "text/event-stream" in response.headers.get("content-type", ""):
+                                return await self._sse_answer(response, what)
+                            body = self._parse(await self._read_capped(response, what))
                     except httpx.TransportError as exc:
                         last = self._transport_error(exc, what)
                         if attempt + 1 < attempts and not isinstance(exc, httpx.WriteError):
                             await anyio.sleep(self._backoff(attempt, None))
                             continue
                         raise last from None
-                    body = self._parse(response)
                     if response.is_success:
                         if isinstance(body, str):
                             raise RespanError(
@@ -282,43 +320,60 @@ class RespanClient:
             ) from None
         raise last or RespanError(f"{what}: failed")  # pragma: no cover - loop always returns or raises
 
+    def _chunk(self, data: str, what: str) -> dict[str, Any] | None:
+        """One SSE data payload as a JSON chunk; a provider error mid-stream raises."""
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            log.warning("skipping a stream event that is not JSON")
+            return None
+        if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
+            detail, _ = error_detail(chunk)
+            raise RespanError(self._scrub(f"{what}: the provider failed mid-stream: {detail}"), kind="stream_error")
+        return chunk if isinstance(chunk, dict) else None
+
     async def stream(self, path: str, body: Mapping[str, Any], *, what: str) -> AsyncIterator[dict[str, Any]]:
         """POST and yield each JSON chunk of a server-sent-events answer.
 
         Never retried: the request may already cost money. Leaving the iteration early
         (cancellation included) closes the upstream connection. A stream that ends before
-        `[DONE]` raises StreamCutError.
+        `[DONE]` raises StreamCutError; so does one that runs past RESPAN_MCP_TOTAL_TIMEOUT
+        (the caller keeps what arrived).
         """
         headers = {**self._auth_headers(), "Accept": "text/event-stream"}
+        deadline = anyio.current_time() + self.settings.total_timeout
+        size = 0
         try:
             async with self._http.stream("POST", self.url(path), json=body, headers=headers) as response:
                 if not response.is_success:
-                    raw = await response.aread()
-                    try:
-                        parsed: Any = json.loads(raw)
-                    except ValueError:
-                        parsed = raw.decode("utf-8", "replace")[:MAX_ERROR_BODY]
-                    raise self._http_error(response, parsed, what)
-                try:
-                    async for event in iter_sse(response.aiter_lines()):
+                    raw = await self._read_capped(response, what, MAX_ERROR_BODY * 4)
+                    raise self._http_error(response, self._parse(raw), what)
+                events = iter_sse(response.aiter_lines()).__aiter__()
+                while True:
+                    # The deadline covers the whole stream, not one read: a slow trickle cannot run on.
+                    # (The scope closes before each yield: the caller's code never runs inside it.)
+                    event = None
+                    with anyio.move_on_after(max(0.0, deadline - anyio.current_time())) as scope:
                         try:
-                            chunk = json.loads(event.data)
-                        except ValueError:
-                            log.warning("skipping a stream event that is not JSON")
-                            continue
-                        if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
-                            detail, _ = error_detail(chunk)
-                            raise RespanError(
-                                self._scrub(f"{what}: the provider failed mid-stream: {detail}"),
-                                kind="stream_error",
-                            )
-                        if isinstance(chunk, dict):
-                            yield chunk
-                except StreamEndedEarly:
-                    raise StreamCutError(
-                        f"{what}: the stream from the gateway was cut before it finished.",
-                        kind="stream_cut",
-                    ) from None
+                            event = await events.__anext__()
+                        except StopAsyncIteration:
+                            return
+                        except StreamEndedEarly:
+                            raise StreamCutError(
+                                f"{what}: the stream from the gateway was cut before it finished.", kind="stream_cut"
+                            ) from None
+                    if scope.cancelled_caught or event is None:
+                        raise StreamCutError(
+                            f"{what}: the stream did not finish within {self.settings.total_timeout:g} s "
+                            "(RESPAN_MCP_TOTAL_TIMEOUT).",
+                            kind="timeout",
+                        )
+                    size += len(event.data)
+                    if size > self.settings.max_response_bytes:
+                        raise self._too_large(what)
+                    chunk = self._chunk(event.data, what)
+                    if chunk is not None:
+                        yield chunk
         except httpx.TransportError as exc:
             if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
                 raise StreamCutError(
@@ -326,3 +381,9 @@ class RespanClient:
                     kind="stream_cut",
                 ) from None
             raise self._transport_error(exc, what) from None
+
+
+class SSEAnswer(list):  # type: ignore[type-arg]
+    """The chunks of a server-sent-events answer that came back to a plain request."""
+
+    cut = False

@@ -12,8 +12,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 
 from respan_mcp.config import Settings
-from respan_mcp.errors import RespanError
+from respan_mcp.errors import UserError
 from respan_mcp.output import fit, text_result
+from respan_mcp.redact import scrub_held
+from respan_mcp.request_scope import request_api_key
 
 if TYPE_CHECKING:
     import httpx
@@ -73,9 +75,20 @@ def wants_progress(ctx: Context) -> bool:
     return False
 
 
+def held_secrets(settings: Settings) -> list[str]:
+    """The secrets this request can reach: the server's own and the caller's key."""
+    key = request_api_key.get()
+    return [*settings.secrets(), *([key] if key else [])]
+
+
 def reply(ctx: Context, text: str, structured: dict[str, Any] | None = None, *, more: str = "") -> CallToolResult:
-    """A tool's result: the text cut to the configured budget (saying how to get the rest), plus data."""
-    return text_result(fit(text, app_state(ctx).settings.max_result_tokens, more=more), structured)
+    """A tool's result: the text cut to the configured budget (saying how to get the rest), plus data.
+
+    Every result is scrubbed of the secrets the server holds, whatever its source."""
+    settings = app_state(ctx).settings
+    secrets = held_secrets(settings)
+    text = scrub_held(fit(text, settings.max_result_tokens, more=more), secrets)
+    return text_result(text, scrub_held(structured, secrets) if structured is not None else None)
 
 
 def page_number(cursor: str | None) -> int:
@@ -93,8 +106,8 @@ def page_number(cursor: str | None) -> int:
 
 @contextmanager
 def tool_errors() -> Iterator[None]:
-    """Turn Respan failures into ToolErrors, whose text the model reads."""
+    """Turn errors a model can act on into ToolErrors, whose text the model reads."""
     try:
         yield
-    except RespanError as exc:
+    except UserError as exc:
         raise ToolError(exc.message) from None

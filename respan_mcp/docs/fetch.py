@@ -19,12 +19,13 @@ import httpx
 
 from respan_mcp import __version__
 from respan_mcp.docs.errors import FetchError
+from respan_mcp.docs.limits import MAX_FILE_BYTES as MAX_PAGE_BYTES
+from respan_mcp.docs.limits import MAX_PAGES, MAX_TOTAL_BYTES
 from respan_mcp.docs.store import RawPage
 
 log = logging.getLogger(__name__)
 
 LLMS_ENTRY = re.compile(r"^\s*[-*]\s*\[([^\]]+)\]\(([^)\s]+)\)\s*(?::\s*(.*))?$")
-MAX_PAGE_BYTES = 2_000_000
 MAX_REDIRECTS = 5
 Progress = Callable[[int, int, str], Awaitable[None]]
 
@@ -120,6 +121,7 @@ class Crawler:
         self.concurrency = concurrency
         self.total_timeout = total_timeout
         self.retries = retries
+        self.total_bytes = 0  # downloaded by this crawl, all pages together
         self.client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -155,8 +157,11 @@ class Crawler:
                 size = 0
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
+                    self.total_bytes += len(chunk)
                     if size > MAX_PAGE_BYTES:
                         raise FetchError(f"{url}: larger than {MAX_PAGE_BYTES:,} bytes; skipped")
+                    if self.total_bytes > MAX_TOTAL_BYTES:
+                        raise FetchError(f"{url}: the crawl passed {MAX_TOTAL_BYTES:,} bytes in all; skipped")
                     chunks.append(chunk)
                 response._content = b"".join(chunks)
                 return response
@@ -224,6 +229,9 @@ class Crawler:
         started = time.monotonic()
         entries = await self.index()
         report = CrawlReport()
+        if len(entries) > MAX_PAGES:
+            report.failed.append(f"{len(entries) - MAX_PAGES} pages past the first {MAX_PAGES:,} (not fetched)")
+            entries = entries[:MAX_PAGES]
         results: list[RawPage | None] = [None] * len(entries)
         limiter = anyio.Semaphore(self.concurrency)
         done = 0

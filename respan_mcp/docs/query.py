@@ -13,6 +13,11 @@ TOKEN = re.compile(r"[^\W_](?:[\w.\-]*[^\W_])?|_\w+", re.UNICODE)
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 SPLIT = re.compile(r"[_.\-]+")
 
+# A question is short; past these bounds the rest of the text is ignored (and the answer says so), so
+# a huge query cannot cost quadratic time or memory in the ranking.
+MAX_QUERY_CHARS = 2_000
+MAX_TERMS = 64
+
 STOPWORDS = frozenset(
     """a an and are as at be by can could do does did for from get got how i if in into is it its me my of on or
     our please should so than that the their them then there these this to use used using via want was we what
@@ -105,7 +110,9 @@ def parse_query(query: str) -> list[Term]:
     terms: list[Term] = []
     seen: set[str] = set()
     previous: str | None = None
-    for token in TOKEN.findall(query or ""):
+    for token in TOKEN.findall((query or "")[:MAX_QUERY_CHARS]):
+        if len(terms) >= MAX_TERMS:
+            break
         lowered = token.lower()
         plain = not is_identifier(token) and lowered not in STOPWORDS
         if plain and previous is not None and f"{previous} {lowered}" not in seen:
@@ -130,6 +137,10 @@ def parse_query(query: str) -> list[Term]:
             continue
         terms.append(Term(lowered, (lowered, *SYNONYMS.get(lowered, ()))))
     return terms
+
+
+def query_was_cut(query: str, terms: list[Term]) -> bool:
+    return len(query) > MAX_QUERY_CHARS or len(terms) >= MAX_TERMS
 
 
 def _quote(phrase: str) -> str:

@@ -38,7 +38,7 @@ def excerpt(body: str, terms: list[Term], width: int = EXCERPT_CHARS) -> str:
 def render_hits(hits: list[Hit], terms: list[Term], query: str) -> str:
     if not hits:
         return (
-            f"No docs section matches {query!r}. Try other words (the docs say 'span' for a request log and "
+            f"No docs section matches {query[:200]!r}. Try other words (the docs say 'span' for a request log and "
             "'customer' for an end user), or a parameter name such as fallback_models."
         )
     blocks = []

@@ -32,7 +32,7 @@ class SyncReport:
         if self.fetched or self.not_modified:
             text += f" ({self.fetched} downloaded, {self.not_modified} unchanged)"
         if self.failed:
-            text += f"; {len(self.failed)} failed: " + "; ".join(self.failed[:5])
+            text += f"; {len(self.failed)} not indexed: " + "; ".join(self.failed[:5])
         return text + f" in {self.seconds:.1f} s"
 
 
@@ -95,10 +95,10 @@ class DocsService:
             root = await anyio.Path(source).expanduser()
             if not await root.is_dir():
                 raise FetchError(f"The docs source {source} is not a folder (or an llms.txt URL).")
-            from respan_mcp.docs.folder import load_folder
+            from respan_mcp.docs.folder import read_folder
 
-            pages = await anyio.to_thread.run_sync(load_folder, Path(root))
-            report.fetched = len(pages)
+            read = await anyio.to_thread.run_sync(read_folder, Path(root))
+            pages, report.fetched, report.failed = read.pages, len(read.pages), read.skipped
         else:
             current = self.index()
             previous = current.stored_pages() if current is not None and current.meta.get("source") == source else {}

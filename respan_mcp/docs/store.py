@@ -23,7 +23,7 @@ from typing import Any
 from respan_mcp.config import DOCS_STALE_AFTER_DAYS, Settings
 from respan_mcp.docs.chunk import drop_blocks, find_boilerplate, split_sections
 from respan_mcp.docs.mdx import clean_page
-from respan_mcp.docs.query import Term, fts_expression, keywords_of, parse_query
+from respan_mcp.docs.query import MAX_QUERY_CHARS, Term, fts_expression, keywords_of, parse_query
 
 INDEX_FILE = "docs-index.sqlite3"
 SCHEMA_VERSION = "6"
@@ -250,6 +250,7 @@ class DocsIndex:
 
     def search(self, query: str, limit: int = 5, per_page: int = PER_PAGE) -> tuple[list[Hit], list[Term]]:
         """Ranked sections for a query; recent answers are reused (the index never changes in place)."""
+        query = query[:MAX_QUERY_CHARS]  # the rest is never read: the cache key stays small too
         key = (query, limit, per_page)
         with self._lock:
             cached = self._results.get(key)

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from respan_mcp.config import DOCS_STALE_AFTER_DAYS
 from respan_mcp.docs.errors import FetchError
-from respan_mcp.output import budget_chars, text_result
-from respan_mcp.state import AppState, app_state, reply
+from respan_mcp.output import budget_chars
+from respan_mcp.redact import scrub_held
+from respan_mcp.state import AppState, app_state, held_secrets, reply
 
 # The index code (sqlite3, the cleaners, the crawler) loads on the first docs call, not at start-up.
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ async def search_docs(
     ],
     limit: Annotated[int, Field(ge=1, le=20, description="How many sections to return.")] = 5,
 ) -> Annotated[CallToolResult, SearchDocsOutput]:
+    from respan_mcp.docs.query import MAX_QUERY_CHARS, MAX_TERMS, query_was_cut
     from respan_mcp.docs.render import excerpt, render_hits
     from respan_mcp.docs.store import as_dict
 
@@ -86,9 +88,11 @@ async def search_docs(
     hits, terms = await anyio.to_thread.run_sync(index.search, query, limit)
     results = [DocResult(**as_dict(h, excerpt(h.body, terms))) for h in hits]
     text = note + render_hits(hits, terms, query)
+    if query_was_cut(query, terms):
+        text += f"\n(The query was long: only its first {MAX_TERMS} terms or {MAX_QUERY_CHARS:,} characters were used.)"
 
     output = SearchDocsOutput(
-        query=query,
+        query=query[:MAX_QUERY_CHARS],
         results=results,
         index_source=index.meta.get("source"),
         index_age_days=round(index.age_days(), 2),
@@ -140,7 +144,7 @@ async def read_doc(
             f"\n\n[part of the text: characters {offset}-{next_offset} of {len(body)}; "
             f"continue with read_doc({args}, offset={next_offset})]"
         )
-    return text_result(text)
+    return reply(ctx, text)
 
 
 def register(server: MCPServer, *, read_only: bool) -> None:
@@ -181,4 +185,4 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         page, _, suggestions = resolve(index, path)
         if page is None:
             raise ResourceError(f"No docs page {path!r}. Closest: {', '.join(suggestions) or 'none'}.")
-        return f"# {page.title}\n{page.url}\n\n{page.markdown}"
+        return scrub_held(f"# {page.title}\n{page.url}\n\n{page.markdown}", held_secrets(state.settings))

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from respan_mcp.errors import UserError
+
 LOG_FIELDS = (
     "customer_identifier", "custom_identifier", "thread_identifier", "group_identifier", "prompt_id", "prompt_name",
     "unique_id", "trace_unique_id", "span_name", "span_workflow_name", "model", "deployment_name", "provider_id",
@@ -37,7 +39,7 @@ RELATIVE = re.compile(rf"^\s*(\d+(?:\.\d+)?)\s*({UNITS})\s*$", re.I)
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-class FilterError(ValueError):
+class FilterError(UserError, ValueError):
     """An argument Respan would reject or misread; the message lists the valid choices."""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from respan_mcp.output import clip, compact_json, fmt_cost, fmt_int, fmt_seconds, render_conversation, table
 from respan_mcp.redact import redact
 
+EXTRA_CHARS = 200  # characters of one extra column's value
 BASE_COLUMNS = ["time", "id", "model", "status", "latency", "cost", "tokens", "customer", "error"]
 
 
@@ -35,8 +36,13 @@ def log_row(item: dict[str, Any], extra: list[str]) -> dict[str, Any]:
         "error": clip(item.get("error_message"), 60),
     }
     for name in extra:
-        value = item.get(name)
-        row[name] = value if isinstance(value, (str, int, float)) or value is None else compact_json(value, 60)
+        # Projected fields get the same redaction as get_log (full_request carries BYOK credentials).
+        value = redact({name: _parse_json(item.get(name))})[name]
+        if isinstance(value, str):
+            value = clip(value, EXTRA_CHARS)
+        elif not (isinstance(value, (int, float)) or value is None):
+            value = compact_json(value, EXTRA_CHARS)
+        row[name] = value
     return row
 
 

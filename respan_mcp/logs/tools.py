@@ -28,7 +28,7 @@ from respan_mcp.logs.format import (
     render_tree,
     trace_row,
 )
-from respan_mcp.output import compact_json, table, text_result
+from respan_mcp.output import compact_json, table
 from respan_mcp.paths import api_path
 from respan_mcp.redact import redact
 from respan_mcp.state import app_state, page_number, reply, tool_errors
@@ -382,9 +382,9 @@ async def create_log(
                                            what="create_log")  # fmt: skip
     if isinstance(created, dict) and (created.get("unique_id") or created.get("id")):
         log_id = created.get("unique_id") or created.get("id")
-        return text_result(f"Logged {model} call as {log_id}. Read it back with get_log(log_id={log_id!r}).",
-                           {"unique_id": log_id, "response": redact(created)})  # fmt: skip
-    return text_result(f"Logged {model} call ({compact_json(created, 200)}).", {"response": redact(created)})
+        return reply(ctx, f"Logged {model} call as {log_id}. Read it back with get_log(log_id={log_id!r}).",
+                     {"unique_id": log_id, "response": redact(created)})  # fmt: skip
+    return reply(ctx, f"Logged {model} call ({compact_json(created, 200)}).", {"response": redact(created)})
 
 
 class TracePageOutput(WindowPage):

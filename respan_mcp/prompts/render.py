@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from respan_mcp.errors import UserError
 from respan_mcp.prompts.sandbox import Budget, RenderLimit, compiled, parsed_variables, run_bounded
 
 MAX_DEPTH = 2  # prompt -> child -> grandchild; one more level is refused
@@ -39,7 +40,7 @@ PARAM_FIELDS = (
 )  # fmt: skip
 
 
-class PromptRenderError(Exception):
+class PromptRenderError(UserError):
     """A prompt that cannot be rendered; the message says why and what to change."""
 
 

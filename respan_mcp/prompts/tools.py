@@ -28,11 +28,12 @@ from mcp_types import (
 )
 from pydantic import BaseModel, Field
 
-from respan_mcp.errors import RespanError
+from respan_mcp.errors import RespanError, UserError
 from respan_mcp.output import compact_json, content_text, render_conversation
 from respan_mcp.prompts.format import prompt_row, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
 from respan_mcp.prompts.store import PromptStore
+from respan_mcp.sdk_compat import lowlevel_server
 from respan_mcp.state import AppState, app_state, page_number, reply, tool_errors
 
 log = logging.getLogger(__name__)
@@ -103,14 +104,11 @@ async def get_prompt(
     ] = None,
 ) -> Annotated[CallToolResult, PromptDetailOutput]:
     store = prompt_store(app_state(ctx))
-    try:
-        with tool_errors():
-            prompt = await store.get(prompt_id)
-            versions = await store.versions(prompt_id)
-            number = await store.resolve_number(prompt_id, version)
-            data = await store.version(prompt_id, number)
-    except PromptRenderError as exc:
-        raise ToolError(str(exc)) from None
+    with tool_errors():
+        prompt = await store.get(prompt_id)
+        versions = await store.versions(prompt_id)
+        number = await store.resolve_number(prompt_id, version)
+        data = await store.version(prompt_id, number)
     from respan_mcp.prompts.render import variables_of
 
     selected = PromptVersion.from_api(prompt_id, data)
@@ -193,9 +191,8 @@ async def render_prompt(
 ) -> Annotated[CallToolResult, RenderOutput]:
     store = prompt_store(app_state(ctx))
     try:
-        with tool_errors():
-            base = await store.load(prompt_id, version)
-            rendered = await render_version(base, parse_variables(variables), store.load, strict=strict)
+        base = await store.load(prompt_id, version)
+        rendered = await render_version(base, parse_variables(variables), store.load, strict=strict)
         final_messages, params = merge_request(
             rendered,
             schema_version=schema_version,
@@ -207,7 +204,9 @@ async def render_prompt(
             patch=patch,
         )
     except PromptRenderError as exc:
-        raise ToolError(f"Cannot render prompt {prompt_id!r}: {exc}") from None
+        raise ToolError(f"Cannot render prompt {prompt_id[:100]!r}: {exc}") from None
+    except UserError as exc:
+        raise ToolError(exc.message) from None
     how = f"{'deployed' if base.deployed else 'version ' + str(version or 'latest')}, schema v{schema_version}"
     text = render_rendered(rendered, final_messages, params, how)
     output = RenderOutput(
@@ -281,7 +280,7 @@ async def _mcp_prompt(store: PromptStore, prompt: dict[str, Any], budget: list[i
                 )
             )
         description += f" (v{version.version}{', deployed' if version.deployed else ', newest draft'})"
-    except (RespanError, PromptRenderError) as exc:
+    except UserError as exc:
         log.info("no arguments for prompt %s: %s", prompt_id, exc)
     return Prompt(name=prompt_id, title=prompt.get("name") or None, description=description, arguments=arguments)
 
@@ -315,7 +314,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
         ),
     )
-    lowlevel = server._lowlevel_server
+    lowlevel = lowlevel_server(server)
 
     async def mcp_list_prompts(ctx: Any, params: PaginatedRequestParams | None) -> ListPromptsResult:
         state: AppState = ctx.lifespan_context
@@ -351,7 +350,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             prompt = await store.get(params.name)
             version = await store.load(params.name, None if prompt.get("live_version") else "latest")
             rendered = await render_version(version, dict(params.arguments or {}), store.load)
-        except (RespanError, PromptRenderError) as exc:
+        except UserError as exc:
             raise MCPError(code=INVALID_PARAMS, message=f"prompt {params.name!r}: {exc}") from None
         messages = []
         for message in rendered.messages:
@@ -381,7 +380,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         store = prompt_store(app_state(ctx))
         try:
             version = await store.load(prompt_id, None)
-        except (RespanError, PromptRenderError) as exc:
+        except UserError as exc:
             raise ResourceError(f"prompt {prompt_id!r}: {exc}") from None
         return (
             f"Respan prompt {prompt_id} v{version.version}\nParameters: {render_params(version.params)}\n"
@@ -406,7 +405,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
                 default = version.defaults.get(argument.name)
                 if default is not None and str(default).lower().startswith(typed):
                     values = [str(default)]
-        except (RespanError, PromptRenderError) as exc:
+        except UserError as exc:
             log.info("no completions: %s", exc)
         return CompleteResult(completion=Completion(values=values[:100], total=len(values), has_more=len(values) > 100))
 

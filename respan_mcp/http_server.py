@@ -1,0 +1,95 @@
+"""Running the HTTP app with uvicorn, bounded against connections that cost us and give nothing.
+
+uvicorn closes idle keep-alive connections, but a connection that never finishes its request
+headers is held for ever, and any number may be open: 1,050 of them exhausted the file descriptors.
+Here a connection must finish its headers within `header_timeout` (at first and between requests),
+at most `max_connections` are open at once (more are closed on arrival), and the soft limit on open
+files is raised to the hard one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from respan_mcp.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def bounded_protocol(max_connections: int, header_timeout: float) -> type:
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class BoundedH11Protocol(H11Protocol):  # type: ignore[misc]
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                log.warning("more than %d connections open: closing a new one", max_connections)
+                transport.close()
+                return
+            self._waiting_since = self.loop.time()
+            self._header_timer = self.loop.call_later(header_timeout, self._check_headers)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._waiting_since = self.loop.time()
+
+        def _waiting_for_headers(self) -> bool:
+            idle = self.cycle is None or self.cycle.response_complete
+            return bool(idle and self.conn.their_state in (h11.IDLE, h11.DONE))
+
+        def _check_headers(self) -> None:
+            if self.transport.is_closing():
+                return
+            waited = self.loop.time() - self._waiting_since
+            if self._waiting_for_headers() and waited >= header_timeout:
+                self.transport.close()
+                return
+            delay = header_timeout - waited if self._waiting_for_headers() else header_timeout
+            self._header_timer = self.loop.call_later(max(0.05, delay), self._check_headers)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            timer = getattr(self, "_header_timer", None)
+            if timer is not None:
+                timer.cancel()
+            super().connection_lost(exc)
+
+    return BoundedH11Protocol
+
+
+def raise_open_files_limit() -> None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65_536
+    if soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            log.info("could not raise the open files limit from %d", soft)
+
+
+def uvicorn_config(app: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        http=bounded_protocol(settings.http_max_connections, settings.http_header_timeout),
+        ws="none",
+        lifespan="on",
+        timeout_keep_alive=settings.http_keep_alive,
+        h11_max_incomplete_event_size=64 * 1024,  # request line + headers
+    )
+
+
+def run_http(app: Any, settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    raise_open_files_limit()
+    uvicorn.Server(uvicorn_config(app, settings, host, port)).run()
