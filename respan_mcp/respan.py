@@ -7,6 +7,7 @@ safe to show a model: what happened and what to do, with secrets scrubbed.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
@@ -344,7 +345,18 @@ class RespanClient:
         deadline = anyio.current_time() + self.settings.total_timeout
         size = 0
         try:
-            async with self._http.stream("POST", self.url(path), json=body, headers=headers) as response:
+            async with contextlib.AsyncExitStack() as stack:
+                response = None
+                with anyio.move_on_after(self.settings.total_timeout):
+                    response = await stack.enter_async_context(
+                        self._http.stream("POST", self.url(path), json=body, headers=headers)
+                    )
+                if response is None:
+                    raise StreamCutError(
+                        f"{what}: the gateway did not start answering within {self.settings.total_timeout:g} s "
+                        "(RESPAN_MCP_TOTAL_TIMEOUT).",
+                        kind="timeout",
+                    )
                 if not response.is_success:
                     raw = await self._read_capped(response, what, MAX_ERROR_BODY * 4)
                     raise self._http_error(response, self._parse(raw), what)

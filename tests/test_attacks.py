@@ -129,3 +129,293 @@ async def test_ordinary_templates_still_render() -> None:
                             {}, {"items": ["b", "a"]})  # fmt: skip
     rendered = await render_version(version, {}, _never)
     assert rendered.messages[0]["content"] == "1. A, 2. B 12,345,678"
+
+
+# -- docs: query size, folders that link out, scrubbed results -----------------------------------
+
+SITE = __import__("pathlib").Path(__file__).resolve().parent / "docs_site"
+
+
+async def test_huge_docs_query_is_cut_and_fast(tmp_path: Any, fake: FakeRespan) -> None:
+    server = create_server(make_settings(tmp_path, docs_source=str(SITE)), transport=fake.transport())
+    async with Client(server) as client:
+        await client.call_tool("search_docs", {"query": "fallback"})  # builds the index
+        query = " ".join(f"word{i} fallback_models" for i in range(150_000))  # about 3 MB
+        started = time.monotonic()
+        result = await client.call_tool("search_docs", {"query": query})
+        assert time.monotonic() - started < 5  # was 137 s and 5.3 GB for 1.5 MB
+        assert not result.is_error and "only its first 64 terms" in text_of(result)
+        assert len(result.structured_content["query"]) <= 2000
+
+
+async def test_docs_folder_links_out_are_skipped_and_output_scrubbed(tmp_path: Any, fake: FakeRespan) -> None:
+    import shutil
+
+    from respan_mcp.docs.folder import read_folder
+
+    folder = tmp_path / "docs"
+    shutil.copytree(SITE, folder)
+    outside = tmp_path / "outside.md"
+    outside.write_text("# Stolen\nRESPAN_API_KEY=rsp-test-key-0123456789 zebra-secret-marker\n")
+    (folder / "environ.md").symlink_to(outside)
+    (folder / "linked").symlink_to(tmp_path, target_is_directory=True)
+    read = read_folder(folder)
+    assert not any("environ" in p.path or "linked" in p.path for p in read.pages)
+    assert any("environ.md (links outside the folder)" in s for s in read.skipped)
+    # A page inside the folder that quotes the server's key: the key never leaves the process.
+    (folder / "quoted.md").write_text("# Quoted\nzebra rsp-test-key-0123456789 zebra\n")
+    server = create_server(make_settings(tmp_path, docs_source=str(folder)), transport=fake.transport())
+    async with Client(server) as client:
+        found = await client.call_tool("search_docs", {"query": "zebra"})
+        page = await client.call_tool("read_doc", {"url_or_path": "quoted"})
+        for result in (found, page):
+            assert "rsp-test-key-0123456789" not in text_of(result)
+            assert "rsp-test-key" not in str(result.structured_content or "")
+        assert "zebra-secret-marker" not in text_of(found)
+
+
+# -- logs: projected fields are redacted ------------------------------------------------------------
+
+
+async def test_search_logs_fields_are_redacted(client: Client, fake: FakeRespan) -> None:
+    from tests.fake_logs import PROVIDER_SECRET
+
+    newest = max(fake.logs.logs, key=lambda item: item["timestamp"])
+    newest["full_request"] = {"customer_credentials": {"openai": {"api_key": PROVIDER_SECRET}}, "model": "x"}
+    newest["metadata"] = {"OPENAI_API_KEY": "plainvalue-123456", "x-respan-api-key": "abc", "feature": "chat"}
+    result = await client.call_tool(
+        "search_logs",
+        {
+            "since": "7d",
+            "filters": [{"field": "unique_id", "operator": "=", "value": newest["unique_id"]}],
+            "fields": ["full_request", "metadata"],
+        },
+    )
+    text = text_of(result) + str(result.structured_content)
+    assert not result.is_error and "feature" in text
+    for secret in (PROVIDER_SECRET, "plainvalue-123456", "'abc'"):
+        assert secret not in text
+
+
+def test_secret_names_and_shapes_are_redacted() -> None:
+    from respan_mcp.redact import REDACTED, is_secret_key, redact
+
+    for name in ("OPENAI_API_KEY", "respan_api_key", "x-respan-api-key", "openai_key", "openaiKey", "access_token",
+                 "client_secret", "Authorization", "db_password"):  # fmt: skip
+        assert is_secret_key(name), name
+    for name in ("prompt_tokens", "max_tokens", "total_tokens", "organization_key_id", "key_name", "keywords",
+                 "token_count", "feature"):  # fmt: skip
+        assert not is_secret_key(name), name
+    shapes = {
+        "anthropic": "sk-ant-api03-abcdefghijklmnop",
+        "google": "AIzaSyA1234567890abcdefghijklmno",
+        "respan": "AbCdEfGh.0123456789abcdef0123456789abcdef",
+        "azure": 'api-key: "0123456789abcdef0123456789abcdef"',
+        "mistral": "token=AbCdEfGhIjKlMnOpQrStUvWxYz012345",
+    }
+    for name, text in shapes.items():
+        out = redact({"error_message": f"provider said: {text} end"})["error_message"]
+        assert REDACTED in out and "0123456789abcdef0123456789abcdef" not in out and "AbCdEfGhIjKl" not in out, name
+    # 32 hex digits alone are an id, not a key.
+    assert redact("log 0123456789abcdef0123456789abcdef") == "log 0123456789abcdef0123456789abcdef"
+
+
+# -- ids, errors, sizes, timeouts --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("tool", "args"), [
+    ("get_log", {"log_id": ".."}), ("get_log", {"log_id": "."}), ("get_log", {"log_id": " "}),
+    ("get_prompt", {"prompt_id": "."}), ("render_prompt", {"prompt_id": ".."}), ("get_trace", {"trace_id": ".."}),
+    ("get_log", {"log_id": "x" * 70_000}), ("get_prompt", {"prompt_id": "a\x00b"}),
+])  # fmt: skip
+async def test_bad_ids_are_refused_before_any_request(client: Client, fake: FakeRespan, tool: str, args: Any) -> None:
+    before = len(fake.requests)
+    result = await client.call_tool(tool, args)
+    assert result.is_error
+    assert "id" in text_of(result) and len(text_of(result)) < 400
+    assert len(fake.requests) == before
+
+
+async def test_total_timeout_bounds_a_streamed_completion(tmp_path: Any, fake: FakeRespan) -> None:
+    from tests.fake_respan import serve
+
+    fake.fail("/chat/completions", status=200, chunk_delay=0.3)
+    served = serve(fake.app)  # over a socket: the in-process transport would buffer the whole stream
+    server = create_server(make_settings(tmp_path, total_timeout=1.0, base_url=served.url))
+
+    async def on_progress(*_: Any) -> None:
+        pass
+
+    async with Client(server) as client:
+        started = time.monotonic()
+        result = await client.call_tool("chat_completion", {"model": "gpt-4o", "messages": [
+            {"role": "user", "content": "a long answer " * 20}]}, progress_callback=on_progress)  # fmt: skip
+        assert time.monotonic() - started < 3  # was 24 s with 3 s configured
+        text = text_of(result)
+        assert result.is_error and "did not finish within 1 s" in text and "Partial answer" in text
+    served.stop()
+
+
+async def test_huge_backend_answer_is_refused_not_read(tmp_path: Any, fake: FakeRespan) -> None:
+    fake.fail("/request-logs/list", status=200, body={"count": 1, "results": [{"x": "y" * 200_000}]})
+    server = create_server(make_settings(tmp_path, max_response_bytes=100_000), transport=fake.transport())
+    async with Client(server) as client:
+        result = await client.call_tool("search_logs", {"since": "1h"})
+        assert result.is_error and "larger than 100,000 bytes" in text_of(result)
+
+
+def test_stdio_overlong_line_is_dropped() -> None:
+    import io
+
+    from respan_mcp.stdio import TOO_LONG, BoundedLines
+
+    stream = io.BytesIO(b'{"a": 1}\n' + b"x" * 50_000 + b"\n" + b'{"b": 2}\n')
+
+    async def collect() -> list[str]:
+        return [line async for line in BoundedLines(stream, 10_000)]
+
+    assert anyio.run(collect) == ['{"a": 1}\n', TOO_LONG, '{"b": 2}\n']
+
+
+async def test_proxy_credentials_never_shown(tmp_path: Any) -> None:
+    settings = make_settings(tmp_path, base_url="http://proxyuser:hunter2pass@127.0.0.1:9/api", max_retries=0)
+    async with Client(create_server(settings)) as client:
+        result = await client.call_tool("search_logs", {"since": "1h"})
+        assert result.is_error and "127.0.0.1:9" in text_of(result)
+        assert "hunter2pass" not in text_of(result) and "proxyuser" not in text_of(result)
+
+
+def test_invalid_log_level_names_the_valid_ones(tmp_path: Any) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="DEBUG, INFO, WARNING"):
+        make_settings(tmp_path, log_level="LOUD")
+
+
+def test_loopback_host_without_port_is_allowed() -> None:
+    from respan_mcp.http_app import security_settings
+
+    allowed = security_settings("127.0.0.1", []).allowed_hosts
+    assert "127.0.0.1" in allowed and "localhost:*" in allowed
+
+
+# -- the HTTP front door ----------------------------------------------------------------------------
+
+
+def serve_bounded(app: Any, settings: Any) -> Any:
+    """The HTTP app under uvicorn exactly as `respan-mcp serve --transport http` runs it."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from respan_mcp.http_server import uvicorn_config
+    from tests.fake_respan import Served
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn_config(app, settings, port=0))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return Served(server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}")
+
+
+@pytest.fixture
+def http_server(tmp_path: Any, fake: FakeRespan) -> Any:
+    from respan_mcp.http_app import build_http_app, http_settings
+    from tests.fake_respan import serve
+
+    backend = serve(fake.app)
+    settings = http_settings(make_settings(tmp_path, base_url=backend.url, docs_source=str(SITE),
+                                           http_max_connections=40, http_header_timeout=0.5))  # fmt: skip
+    served = serve_bounded(build_http_app(create_server(settings), settings), settings)
+    yield served
+    served.stop()
+    backend.stop()
+
+
+def _mcp_client(url: str, **headers: str) -> Any:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    from tests.fake_respan import API_KEY
+
+    client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {API_KEY}", **headers}, timeout=30)
+    return Client(streamable_http_client(url + "/mcp", http_client=client))
+
+
+async def test_get_mcp_is_405_not_a_stream_held_open(http_server: Any) -> None:
+    import httpx
+
+    from tests.fake_respan import API_KEY
+
+    async with httpx.AsyncClient(timeout=5) as plain:
+        response = await plain.get(http_server.url + "/mcp", headers={"Authorization": f"Bearer {API_KEY}",
+                                                                       "Accept": "text/event-stream"})  # fmt: skip
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+
+
+async def test_idle_connections_do_not_lock_out_real_calls(http_server: Any) -> None:
+    import socket
+
+    host, port = http_server.url.removeprefix("http://").split(":")
+    idle = []
+    for i in range(120):  # three times the connection cap; half never finish their headers
+        sock = socket.create_connection((host, int(port)))
+        if i % 2:
+            sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        idle.append(sock)
+    try:
+        await anyio.sleep(1.0)  # past the header timeout: the idle ones are closed
+        async with _mcp_client(http_server.url) as client:
+            result = await client.call_tool("search_logs", {"since": "1h", "limit": 1})
+            assert not result.is_error
+        closed = 0
+        for sock in idle:
+            sock.settimeout(0.5)
+            try:
+                closed += sock.recv(1) == b""
+            except (ConnectionResetError, TimeoutError, OSError):
+                closed += 1
+        assert closed == len(idle)
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+async def test_enabled_tools_header_narrows_prompts_resources_completions(http_server: Any) -> None:
+    from mcp.shared.exceptions import MCPError
+    from mcp_types import PromptReference
+
+    async with _mcp_client(http_server.url, **{"Respan-Enabled-Tools": "search_docs"}) as client:
+        assert [t.name for t in (await client.list_tools()).tools] == ["search_docs"]
+        assert (await client.list_prompts()).prompts == []
+        with pytest.raises(MCPError, match="not enabled"):
+            await client.get_prompt("p_greet", {"name": "x"})
+        with pytest.raises(MCPError, match="not enabled"):
+            await client.read_resource("respan-prompt://p_greet")
+        templates = (await client.list_resource_templates()).resource_templates
+        assert all(not t.uri_template.startswith("respan-prompt://") for t in templates)
+        done = await client.complete(PromptReference(name="p_greet"), {"name": "persona", "value": ""})
+        assert done.completion.values == []
+        page = await client.read_resource("respan-docs://gateway/fallbacks")
+        assert page.contents
+
+
+async def test_repeated_header_and_non_ascii_bearer_are_refused(http_server: Any) -> None:
+    import httpx
+
+    from tests.fake_respan import API_KEY
+
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    async with httpx.AsyncClient(timeout=5) as plain:
+        twice = await plain.post(http_server.url + "/mcp", json=body, headers=[
+            ("Authorization", f"Bearer {API_KEY}"), ("Respan-Enabled-Tools", "search_docs"),
+            ("Respan-Enabled-Tools", "chat_completion")])  # fmt: skip
+        assert twice.status_code == 400 and "appears 2 times" in twice.text
+        bad = await plain.post(http_server.url + "/mcp", json=body,
+                               headers={"Authorization": "Bearer clé-€".encode()})  # fmt: skip
+        assert bad.status_code == 401 and "ASCII" in bad.text
