@@ -25,7 +25,7 @@ from respan_mcp.config import Settings
 from respan_mcp.errors import RespanError, StreamCutError
 from respan_mcp.redact import scrub
 from respan_mcp.request_scope import request_api_key
-from respan_mcp.sse import StreamEndedEarly, iter_sse
+from respan_mcp.sse import SSEAnswer, StreamEndedEarly, iter_sse
 
 log = logging.getLogger(__name__)
 
@@ -393,9 +393,3 @@ class RespanClient:
                     kind="stream_cut",
                 ) from None
             raise self._transport_error(exc, what) from None
-
-
-class SSEAnswer(list):  # type: ignore[type-arg]
-    """The chunks of a server-sent-events answer that came back to a plain request."""
-
-    cut = False

@@ -13,6 +13,12 @@ class SSEEvent:
     id: str | None = None
 
 
+class SSEAnswer(list):  # type: ignore[type-arg]
+    """The JSON chunks of a server-sent-events answer that came back to a plain (non-stream) request."""
+
+    cut = False
+
+
 class StreamEndedEarly(Exception):
     """The stream closed before its end marker: the caller keeps what it already has."""
 

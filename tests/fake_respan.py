@@ -45,6 +45,7 @@ LOG_FILTER_FIELDS = {
 TRACE_FILTER_FIELDS = {"trace_unique_id", "customer_identifier", "environment", "span_count", "llm_call_count",
                        "error_count", "total_cost", "total_tokens", "duration", "span_workflow_name"}  # fmt: skip
 
+PROMPT_SORTS = {"-id", "id", "-current_version__updated_at", "current_version__updated_at"}  # the documented ones
 MODELS = {
     "gpt-4o": (2.5e-6, 1e-5),
     "gpt-4o-mini": (1.5e-7, 6e-7),
@@ -408,7 +409,10 @@ class FakeRespan:
         if (body.get("stream_options") or {}).get("include_usage"):
             chunks.append({**base, "choices": [], "usage": answer["usage"]})
         if body.get("request_breakdown"):
-            chunks.append({"id": "request_breakdown", "request_breakdown": breakdown})
+            # As the real gateway sends it: the breakdown sits inside choices[0], not at the top level.
+            chunks.append({"id": "request_breakdown", "object": "chat.completion.chunk", "model": "extra_parameter",
+                           "choices": [{"index": 0, "delta": {}, "finish_reason": None,
+                                        "request_breakdown": breakdown}]})  # fmt: skip
         self.streams_started += 1
         finished = False
         try:
@@ -543,7 +547,7 @@ class FakeRespan:
     # -- prompts -----------------------------------------------------------------------------
 
     def _prompt_summary(self, prompt: dict[str, Any]) -> dict[str, Any]:
-        versions = self.versions[prompt["id"]]
+        versions = self.versions[prompt["prompt_id"]]
         newest = versions[0] if versions else None
         live = next((v for v in versions if v["is_deployed"]), None)
         brief = lambda v: {"version": v["version"], "model": v["model"], "updated_at": v["updated_at"]}  # noqa: E731
@@ -574,23 +578,30 @@ class FakeRespan:
             "results": items[start : start + size],
         }
 
-    def _filtered_prompts(self, name_filter: str | None) -> list[dict[str, Any]]:
-        prompts = sorted(self.prompts.values(), key=lambda p: p["updated_at"], reverse=True)
+    def _filtered_prompts(self, name_filter: str | None, sort_by: str | None) -> list[dict[str, Any]]:
+        key = (lambda p: p["id"]) if sort_by in ("id", "-id") else (lambda p: p["updated_at"])
+        prompts = sorted(self.prompts.values(), key=key, reverse=(sort_by or "-id").startswith("-"))
         if name_filter:
             prompts = [p for p in prompts if name_filter.lower() in p["name"].lower()]
         return [self._prompt_summary(p) for p in prompts]
 
     def list_prompts_post(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        sort_by = request.query_params.get("sort_by")
+        if sort_by is not None and sort_by not in PROMPT_SORTS:
+            return drf_error(400, f"Invalid sort_by {sort_by!r}.")
         filters = (body or {}).get("filters") or {}
         name = filters.get("name") or {}
         if name and name.get("operator") not in ("icontains", "contains", ""):
             return drf_error(400, f"Unsupported operator {name.get('operator')!r} for name.")
         value = (name.get("value") or [None])[0] if name else None
-        page = self._page(request, self._filtered_prompts(value))
+        page = self._page(request, self._filtered_prompts(value, sort_by))
         return page if isinstance(page, Response) else JSONResponse({**page, "filters_data": {"huge": "x" * 2000}})
 
     def list_prompts_get(self, request: Request, body: Any, fault: Fault | None) -> Response:
-        page = self._page(request, self._filtered_prompts(None))
+        sort_by = request.query_params.get("sort_by")
+        if sort_by is not None and sort_by not in PROMPT_SORTS:
+            return drf_error(400, f"Invalid sort_by {sort_by!r}.")
+        page = self._page(request, self._filtered_prompts(None, sort_by))
         return page if isinstance(page, Response) else JSONResponse(page)
 
     def get_prompt(self, request: Request, body: Any, fault: Fault | None) -> Response:
@@ -651,6 +662,12 @@ class FakeRespan:
         else:
             out = {**out, **params} if spec.get("override") else {**params, **out}
         out["messages"] = messages
+        if version.get("stream") and not body.get("stream"):
+            # "If you use a prompt with streaming enabled, you must also set stream=True"; with v2 the
+            # prompt's configuration wins, so the answer is a stream anyway.
+            if spec.get("schema_version") != 2:
+                return drf_error(400, "This prompt has streaming enabled: set stream=True in the request.")
+            out["stream"] = True
         return out, (messages if spec.get("echo") else None)
 
 
@@ -690,7 +707,9 @@ def seed_prompts(fake: FakeRespan) -> None:
 
     def add(prompt_id: str, name: str, versions: list[dict[str, Any]], updated: str, **extra: Any) -> None:
         fake.prompts[prompt_id] = {
-            "id": prompt_id,
+            # As Respan's SDK types have it: a numeric `id` and the string `prompt_id` used in URLs.
+            "id": 1000 + len(fake.prompts),
+            "prompt_id": prompt_id,
             "name": name,
             "description": extra.get("description", f"The {name} prompt."),
             "prompt_slug": prompt_id.replace("_", "-"),
@@ -722,6 +741,9 @@ def seed_prompts(fake: FakeRespan) -> None:
     add("p_vision", "Describe image", [
         _version(1, [{"role": "user", "content": "Describe this picture: {{ picture }} Focus on {{ focus }}."}], True),
     ], "2026-11-16T10:00:00Z")  # fmt: skip
+    add("p_stream", "Streaming", [
+        _version(1, [{"role": "user", "content": "Stream about {{ topic }}"}], True, stream=True),
+    ], "2026-11-14T10:00:00Z")  # fmt: skip
     add("p_draft", "Unreleased", [
         _version(1, [{"role": "user", "content": "Draft for {{ who }}"}], False),
     ], "2026-11-15T10:00:00Z")  # fmt: skip

@@ -23,7 +23,7 @@ async def call(client: Client, tool: str, **args: Any) -> tuple[Any, str]:
 async def test_list_prompts_pages_and_filters(client: Client) -> None:
     result, text = await call(client, "list_prompts", limit=20)
     assert not result.is_error
-    assert text.startswith("51 prompt(s); page 1 of 3:")
+    assert text.startswith("52 prompt(s); page 1 of 3:")
     assert "p_greet | Greeting | v1 | v2 | gpt-4o-mini | 2026-11-20" in text
     assert 'Next page: list_prompts(cursor="2")' in text
     assert "Hello {{" not in text and "filters_data" not in text  # no version messages, no filter dump
@@ -120,7 +120,7 @@ async def test_chat_completion_with_prompt_echo(client: Client, fake: FakeRespan
 async def test_mcp_prompts_list_and_get(client: Client) -> None:
     listed = await client.list_prompts()
     by_name = {p.name: p for p in listed.prompts}
-    assert len(by_name) == 51
+    assert len(by_name) == 52
     greet = by_name["p_greet"]
     assert greet.title == "Greeting"
     assert {a.name: a.required for a in greet.arguments or []} == {"name": True, "persona": False, "vip": True}
@@ -161,7 +161,7 @@ async def test_listing_is_cached_briefly(tmp_path: Any, fake: FakeRespan) -> Non
 async def test_mcp_prompt_listing_spares_the_rate_limit(client: Client, fake: FakeRespan) -> None:
     """Management APIs allow 60 requests a minute: one prompts/list must not spend one per prompt."""
     listed = await client.list_prompts()
-    assert len(listed.prompts) == 51
+    assert len(listed.prompts) == 52
     calls = [r.path for r in fake.requests]
     assert sum("/prompts/list" in p for p in calls) == 1
     assert sum("/versions/" in p for p in calls) == 2  # only where the live version is not the embedded one

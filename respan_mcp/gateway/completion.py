@@ -16,6 +16,30 @@ def build_body(params: dict[str, Any], extra_body: dict[str, Any] | None) -> dic
     return body
 
 
+def _breakdown_of(chunk: dict[str, Any]) -> dict[str, Any] | None:
+    """The request breakdown a stream chunk carries, if it is the breakdown chunk.
+
+    Respan sends it last, as `{"id": "request_breakdown", "model": "extra_parameter", "choices":
+    [{..., "request_breakdown": {...}}]}`; a top-level `request_breakdown` is accepted too."""
+    choices = chunk.get("choices") if isinstance(chunk.get("choices"), list) else []
+    inner = choices[0].get("request_breakdown") if choices and isinstance(choices[0], dict) else None
+    if isinstance(inner, dict):
+        return inner
+    if isinstance(chunk.get("request_breakdown"), dict):
+        return chunk["request_breakdown"]  # type: ignore[no-any-return]
+    if chunk.get("id") == "request_breakdown":
+        return {k: v for k, v in chunk.items() if k not in ("id", "object", "model", "choices")}
+    return None
+
+
+def fold_chunks(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    """A whole streamed answer as one chat.completion."""
+    accumulator = CompletionAccumulator()
+    for chunk in chunks:
+        accumulator.feed(chunk)
+    return accumulator.response()
+
+
 class CompletionAccumulator:
     """Folds `chat.completion.chunk` events into one `chat.completion` response."""
 
@@ -32,10 +56,8 @@ class CompletionAccumulator:
     def feed(self, chunk: dict[str, Any]) -> str:
         """Add one chunk; return the text it added (for progress)."""
         self.chunks += 1
-        if chunk.get("id") == "request_breakdown" or ("request_breakdown" in chunk and not chunk.get("choices")):
-            breakdown = chunk.get("request_breakdown")
-            if not isinstance(breakdown, dict):
-                breakdown = {k: v for k, v in chunk.items() if k not in ("id", "object")}
+        breakdown = _breakdown_of(chunk)
+        if breakdown is not None:
             self.request_breakdown = breakdown
             return ""
         self.id = self.id or chunk.get("id")

@@ -9,8 +9,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
-from respan_mcp.errors import StreamCutError
-from respan_mcp.gateway.completion import CHAT_PATH, CompletionAccumulator, build_body, render_completion
+from respan_mcp.errors import RespanError, StreamCutError
+from respan_mcp.gateway.completion import CHAT_PATH, CompletionAccumulator, build_body, fold_chunks, render_completion
+from respan_mcp.sse import SSEAnswer
 from respan_mcp.state import app_state, reply, tool_errors, wants_progress
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress notifications while streaming
@@ -192,29 +193,18 @@ async def chat_completion(
     body = build_body(params, extra_body)
     if messages:
         body["messages"] = [m.model_dump(exclude_none=True) for m in messages]
-    streaming = wants_progress(ctx)
-    accumulator = CompletionAccumulator()
     with tool_errors():
-        if streaming:
-            body["stream"] = True
-            body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
-            try:
-                last_sent = 0.0
-                async for chunk in state.respan.stream(CHAT_PATH, body, what="chat_completion"):
-                    if accumulator.feed(chunk) and time.monotonic() - last_sent >= PROGRESS_INTERVAL:
-                        last_sent = time.monotonic()
-                        text = accumulator.text()
-                        await ctx.report_progress(len(text), None, text[-PROGRESS_TAIL:])
-            except StreamCutError as exc:
-                partial = accumulator.text()
-                raise ToolError(
-                    f"{exc.message} The answer so far ({len(partial)} characters) may be incomplete; "
-                    f"call again to retry.\n\nPartial answer:\n{partial or '(nothing yet)'}"
-                ) from None
-            response = accumulator.response()
+        if wants_progress(ctx):
+            response = await _streamed(ctx, body)
         else:
-            body["stream"] = False
-            response = await state.respan.request("POST", CHAT_PATH, json_body=body, read=False, what="chat_completion")
+            try:
+                response = await _plain(ctx, body)
+            except RespanError as exc:
+                # A prompt set to stream must be called with stream: true. The refused request cost
+                # nothing, so it is sent again, streamed.
+                if not (prompt and exc.status == 400 and "stream" in (exc.detail or "").lower()):
+                    raise
+                response = await _streamed(ctx, body)
     if not isinstance(response, dict):
         raise ToolError("The gateway answered with something that is not a chat completion; check RESPAN_BASE_URL.")
     text = render_completion(response, model, bool(request_breakdown))
@@ -230,6 +220,37 @@ async def chat_completion(
     return reply(
         ctx, text, structured.model_dump(exclude_none=True), more="the full choices are in the structured content"
     )
+
+
+async def _plain(ctx: Context, body: dict[str, Any]) -> Any:
+    response = await app_state(ctx).respan.request(
+        "POST", CHAT_PATH, json_body={**body, "stream": False}, read=False, what="chat_completion"
+    )
+    if isinstance(response, SSEAnswer):  # streamed although not asked (a v2 prompt set to stream): fold it
+        if response.cut:
+            raise ToolError("chat_completion: the gateway's streamed answer was cut before it finished; call again.")
+        return fold_chunks(response)
+    return response
+
+
+async def _streamed(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """The answer streamed, with the partial text as progress; a cut stream keeps what arrived."""
+    body = {**body, "stream": True, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
+    accumulator = CompletionAccumulator()
+    try:
+        last_sent = 0.0
+        async for chunk in app_state(ctx).respan.stream(CHAT_PATH, body, what="chat_completion"):
+            if accumulator.feed(chunk) and time.monotonic() - last_sent >= PROGRESS_INTERVAL:
+                last_sent = time.monotonic()
+                text = accumulator.text()
+                await ctx.report_progress(len(text), None, text[-PROGRESS_TAIL:])
+    except StreamCutError as exc:
+        partial = accumulator.text()
+        raise ToolError(
+            f"{exc.message} The answer so far ({len(partial)} characters) may be incomplete; "
+            f"call again to retry.\n\nPartial answer:\n{partial or '(nothing yet)'}"
+        ) from None
+    return accumulator.response()
 
 
 def register(server: MCPServer, *, read_only: bool) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from respan_mcp.output import compact_json, render_conversation, table
 from respan_mcp.prompts.render import Rendered
+from respan_mcp.prompts.store import prompt_id_of
 
 
 def _version_of(value: Any) -> str:
@@ -18,7 +19,7 @@ def prompt_row(prompt: dict[str, Any]) -> dict[str, Any]:
     current = prompt.get("current_version") if isinstance(prompt.get("current_version"), dict) else {}
     live = prompt.get("live_version") if isinstance(prompt.get("live_version"), dict) else {}
     return {
-        "id": prompt.get("id") or prompt.get("prompt_id"),
+        "id": prompt_id_of(prompt),
         "name": prompt.get("name") or "",
         "slug": prompt.get("prompt_slug") or "",
         "live": _version_of(live) if live else "-",

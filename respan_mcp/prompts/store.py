@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from respan_mcp.respan import RespanClient
 
 MAX_ENTRIES = 512
+LIST_SORT = "-current_version__updated_at"  # a documented value (also: -id, current_version__updated_at)
+
+
+def prompt_id_of(prompt: dict[str, Any]) -> str:
+    """The string id used in URLs: Respan's types carry `prompt_id`, and an `id` that may be numeric."""
+    return str(prompt.get("prompt_id") or prompt.get("id") or "")
 
 
 class PromptStore:
@@ -42,13 +48,13 @@ class PromptStore:
             body: dict[str, Any] = {"filters": {}, "operator": "AND"}
             if query:
                 body["filters"]["name"] = {"operator": "icontains", "value": [query]}
-            params = {"page": page, "page_size": page_size, "sort_by": "-updated_at"}
+            params = {"page": page, "page_size": page_size, "sort_by": LIST_SORT}
             try:
                 return await self.client.request(
                     "POST", "prompts/list/", params=params, json_body=body, read=True, what="list_prompts"
                 )
             except RespanError as exc:
-                if exc.status not in (404, 405):
+                if exc.status not in (404, 405):  # only a missing endpoint falls back; a 400 is reported
                     raise
             # Older deployments only have the GET listing: filter by name here.
             data = await self.client.request("GET", "prompts/", params=params, what="list_prompts")

@@ -32,7 +32,7 @@ from respan_mcp.errors import RespanError, UserError
 from respan_mcp.output import compact_json, content_text, render_conversation
 from respan_mcp.prompts.format import prompt_row, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
-from respan_mcp.prompts.store import PromptStore
+from respan_mcp.prompts.store import PromptStore, prompt_id_of
 from respan_mcp.sdk_compat import lowlevel_server
 from respan_mcp.state import AppState, app_state, page_number, reply, tool_errors
 
@@ -245,7 +245,7 @@ async def _listed_version(store: PromptStore, prompt: dict[str, Any], budget: li
     live one (or nothing is live), it costs no request. Otherwise one request fetches the live
     version, while the listing's budget lasts: management APIs allow 60 requests a minute.
     """
-    prompt_id = str(prompt.get("id") or prompt.get("prompt_id"))
+    prompt_id = prompt_id_of(prompt)
     current = prompt.get("current_version")
     embedded: dict[str, Any] = current if isinstance(current, dict) else {}
     live = prompt.get("live_version") if isinstance(prompt.get("live_version"), dict) else None
@@ -263,7 +263,7 @@ async def _listed_version(store: PromptStore, prompt: dict[str, Any], budget: li
 async def _mcp_prompt(store: PromptStore, prompt: dict[str, Any], budget: list[int]) -> Prompt:
     from respan_mcp.prompts.render import variables_of
 
-    prompt_id = str(prompt.get("id") or prompt.get("prompt_id"))
+    prompt_id = prompt_id_of(prompt)
     arguments: list[PromptArgument] = []
     description = prompt.get("description") or f"Respan managed prompt {prompt_id}"
     try:
@@ -338,7 +338,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
                 group.start_soon(one, i, prompt)
         listed = [p for p in found if p is not None]
         listed += [
-            Prompt(name=str(p.get("id")), title=p.get("name") or None, description=p.get("description") or None)
+            Prompt(name=prompt_id_of(p), title=p.get("name") or None, description=p.get("description") or None)
             for p in prompts[MCP_PROMPT_LIMIT:]
         ]
         return ListPromptsResult(prompts=listed)
@@ -397,8 +397,9 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             store = prompt_store(state)
             if isinstance(ref, ResourceTemplateReference) and ref.uri.startswith("respan-prompt://"):
                 prompts = await _all_prompts(store)
-                values = [str(p.get("id")) for p in prompts if str(p.get("id")).lower().startswith(typed)] or [
-                    str(p.get("id")) for p in prompts if typed in str(p.get("name", "")).lower()
+                ids = [prompt_id_of(p) for p in prompts]
+                values = [i for i in ids if i.lower().startswith(typed)] or [
+                    prompt_id_of(p) for p in prompts if typed in str(p.get("name", "")).lower()
                 ]
             elif isinstance(ref, PromptReference):
                 version = await store.load(ref.name, None)
