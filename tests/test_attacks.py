@@ -78,7 +78,7 @@ async def test_hostile_templates_stay_small_in_memory() -> None:
 
 def _evil_fake(template: str) -> FakeRespan:
     fake = FakeRespan()
-    fake.prompts["p_evil"] = {**fake.prompts["p_draft"], "id": "p_evil", "name": "Evil"}
+    fake.prompts["p_evil"] = {**fake.prompts["p_draft"], "id": 999, "prompt_id": "p_evil", "name": "Evil"}
     fake.versions["p_evil"] = [_version(1, [{"role": "user", "content": template}], True)]
     return fake
 
