@@ -16,9 +16,10 @@ ERRORS = [(429, "Rate limit reached for gpt-4o in organization org-x on tokens p
           (500, "The server had an error while processing your request."),
           (400, "This model's maximum context length is 128000 tokens.")]  # fmt: skip
 SORTABLE = {"id", "cost", "latency", "time_to_first_token", "prompt_tokens", "completion_tokens", "all_tokens",
-            "tokens_per_second"}  # fmt: skip
+            "tokens_per_second", "timestamp", "total_request_tokens"}  # fmt: skip
 TRACE_SORTABLE = {"timestamp", "start_time", "end_time", "duration", "total_cost", "total_tokens", "span_count",
-                  "llm_call_count", "error_count"}  # fmt: skip
+                  "llm_call_count", "error_count", "total_prompt_tokens", "total_completion_tokens",
+                  "trace_unique_id", "customer_identifier", "environment", "span_workflow_name"}  # fmt: skip
 PROVIDER_SECRET = "sk-proj-FAKESECRETFAKESECRET42"
 
 
@@ -101,28 +102,38 @@ class LogStore:
         workflow = rng.choice(["checkout_flow", "rag_answer", "agent_run"])
         clock = [start]
 
-        def span(name: str, kind: str, depth: int) -> dict[str, Any]:
-            node: dict[str, Any] = {"span_unique_id": f"{rng.getrandbits(64):016x}", "span_name": name,
+        def span(name: str, kind: str, depth: int, parent: str | None) -> dict[str, Any]:
+            # Every span is also a log (the newer API lists workflow/task spans too, with no model);
+            # `unique_id` is the span's log id (get_log opens it), `span_unique_id` the span's own.
+            span_id = f"{rng.getrandbits(64):016x}"
+            node: dict[str, Any] = {"span_unique_id": span_id, "span_name": name, "span_parent_id": parent,
                                     "log_type": kind, "start_time": iso(clock[0]), "children": []}  # fmt: skip
+            links = {"trace_unique_id": trace_id, "span_name": name, "customer_identifier": customer,
+                     "span_workflow_name": workflow, "span_unique_id": span_id, "span_parent_id": parent,
+                     "is_root_span": parent is None}  # fmt: skip
             if kind == "chat":
-                log = self._log(clock[0], trace_unique_id=trace_id, span_name=name, customer_identifier=customer,
-                                span_workflow_name=workflow)  # fmt: skip
+                log = self._log(clock[0], **links)
                 self.logs.append(log)
                 node.update({k: log[k] for k in ("model", "prompt_tokens", "completion_tokens", "cost", "latency",
-                                                 "status", "status_code")})  # fmt: skip
-                node["span_unique_id"] = log["unique_id"]
+                                                 "status", "status_code", "unique_id")})  # fmt: skip
                 node["input"], node["output"] = log["input"], log["output"]
                 clock[0] += timedelta(seconds=log["latency"])
             else:
+                log = self._log(clock[0], **links, log_type=kind, model=None, cost=0.0, prompt_tokens=0,
+                                completion_tokens=0, status="success", status_code=200, failed=False,
+                                error_message="")  # fmt: skip
+                self.logs.append(log)
+                node["unique_id"] = log["unique_id"]
                 children = rng.randint(1, 3) if depth < 3 else 0
                 for c in range(children):
                     kind_c = "chat" if depth >= 1 and rng.random() < 0.6 else rng.choice(["task", "tool", "chat"])
-                    node["children"].append(span(f"{name}.{kind_c}{c}", kind_c, depth + 1))
+                    node["children"].append(span(f"{name}.{kind_c}{c}", kind_c, depth + 1, span_id))
                 node["latency"] = round((clock[0] - parse(node["start_time"])).total_seconds() + 0.01, 3)
+                log["latency"] = node["latency"]
                 node["status"] = "error" if any(ch.get("status") == "error" for ch in node["children"]) else "success"
             return node
 
-        root = span(workflow, "workflow", 0)
+        root = span(workflow, "workflow", 0, None)
         flat = list(_walk([root]))
         llm = [s for s in flat if s["log_type"] == "chat"]
         end = clock[0] + timedelta(seconds=0.01)
@@ -137,6 +148,8 @@ class LogStore:
             "span_count": len(flat),
             "llm_call_count": len(llm),
             "total_tokens": sum(s["prompt_tokens"] + s["completion_tokens"] for s in llm),
+            "total_prompt_tokens": sum(s["prompt_tokens"] for s in llm),
+            "total_completion_tokens": sum(s["completion_tokens"] for s in llm),
             "total_cost": round(sum(s["cost"] for s in llm), 8),
             "error_count": sum(1 for s in llm if s["status"] == "error"),
             "input": llm[0]["input"] if llm else "",
@@ -198,7 +211,7 @@ def _value(item: dict[str, Any], field: str) -> Any:
         return (item.get("metadata") or {}).get(field[len("metadata__") :])
     if field.startswith("scores__"):
         return (item.get("scores") or {}).get(field[len("scores__") :])
-    if field == "total_request_tokens":
+    if field in ("total_request_tokens", "total_tokens") and "prompt_tokens" in item:
         return (item.get("prompt_tokens") or 0) + (item.get("completion_tokens") or 0)
     return item.get(field)
 

@@ -41,9 +41,11 @@ LOG_FILTER_FIELDS = {
     "status_code", "status", "error_message", "failed", "cost", "latency", "tokens_per_second",
     "time_to_first_token", "prompt_tokens", "completion_tokens", "total_request_tokens", "environment", "log_type",
     "stream", "temperature", "max_tokens", "cache_hit", "organization_key_name", "customer_email", "customer_name",
+    "span_parent_id", "is_root_span", "total_tokens", "positive_feedback", "organization_key_id",
 }  # fmt: skip
 TRACE_FILTER_FIELDS = {"trace_unique_id", "customer_identifier", "environment", "span_count", "llm_call_count",
-                       "error_count", "total_cost", "total_tokens", "duration", "span_workflow_name"}  # fmt: skip
+                       "error_count", "total_cost", "total_tokens", "duration", "span_workflow_name",
+                       "total_prompt_tokens", "total_completion_tokens"}  # fmt: skip
 
 PROMPT_SORTS = {"-id", "id", "-current_version__updated_at", "current_version__updated_at"}  # the documented ones
 MODELS = {
@@ -109,7 +111,10 @@ class FakeRespan:
         self.versions: dict[str, list[dict[str, Any]]] = {}
         seed_prompts(self)
         self._logs: LogStore | None = None
-        self.legacy_log_create = False  # True: POST /api/request-logs/ answers 404, as older deployments do
+        self.legacy_log_create = False
+        self.trace_lag: dict[
+            str, int
+        ] = {}  # trace id -> how many more GETs answer 404 (ingestion lag)  # True: POST /api/request-logs/ answers 404, as older deployments do
         self._add("/api/chat/completions", self.chat_completions, ["POST"])
         self._add("/api/request-logs/list/", self.list_logs, ["POST"])
         self._add("/api/request-logs/summary/", self.summary_logs, ["POST"])
@@ -447,7 +452,9 @@ class FakeRespan:
     def _log_query(self, request: Request, body: Any) -> list[dict[str, Any]]:
         query = dict(request.query_params)
         start, end = self.logs.window(query)
-        if query.get("all_envs") == "true":
+        if query.get("environment") in ("prod", "production", "test"):  # the newer form wins when both come
+            envs = {"test"} if query["environment"] == "test" else {"production"}
+        elif query.get("all_envs") == "true":
             envs = {"production", "test"}
         else:
             envs = {"test"} if query.get("is_test") == "true" else {"production"}
@@ -517,6 +524,17 @@ class FakeRespan:
             return drf_error(422, "Validation error", errors={"model": ["This field is required."]})
         if "input" not in body and "prompt_messages" not in body:
             return drf_error(422, "Validation error", errors={"input": ["This field is required."]})
+        if body.get("log_type", "chat") == "chat":
+            # A chat log's input is a messages array (or its JSON string) and its output an assistant message.
+            given = body.get("input", body.get("prompt_messages"))
+            try:
+                given = json.loads(given) if isinstance(given, str) else given
+            except ValueError:
+                given = None
+            if not isinstance(given, list):
+                return drf_error(400, "For log_type chat, input must be a list of messages.")
+            if "output" in body and not isinstance(body["output"], dict):
+                return drf_error(400, "For log_type chat, output must be an assistant message object.")
         log = self._store_log(body, body.get("input", body.get("prompt_messages")), body.get("output"))
         return JSONResponse({"id": log["id"], "unique_id": log["unique_id"], "model": log["model"]}, status_code=201)
 
@@ -541,7 +559,11 @@ class FakeRespan:
         return page if isinstance(page, Response) else JSONResponse(page)
 
     def get_trace(self, request: Request, body: Any, fault: Fault | None) -> Response:
-        trace = self.logs.traces.get(request.path_params["trace_id"])
+        trace_id = request.path_params["trace_id"]
+        if self.trace_lag.get(trace_id, 0) > 0:  # just created: not ingested yet
+            self.trace_lag[trace_id] -= 1
+            return drf_error(404, "Not found.")
+        trace = self.logs.traces.get(trace_id)
         return JSONResponse(trace) if trace else drf_error(404, "Not found.")
 
     # -- prompts -----------------------------------------------------------------------------

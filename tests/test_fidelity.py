@@ -60,3 +60,85 @@ async def test_an_sse_answer_to_a_plain_request_is_folded(fake: FakeRespan, sett
         await client.aclose()
     assert isinstance(answer, SSEAnswer) and not answer.cut
     assert fold_chunks(answer)["choices"][0]["message"]["content"] == "Echo: Stream about x"
+
+
+async def test_environment_is_sent_in_both_forms(client: Client, fake: FakeRespan) -> None:
+    for environment, old, new in (("production", {"is_test": "false"}, "prod"), ("test", {"is_test": "true"}, "test")):
+        await client.call_tool("search_logs", {"since": "1h", "environment": environment})
+        sent = fake.last("/request-logs/list").query
+        assert sent["environment"] == new and all(sent[k] == v for k, v in old.items())
+        await client.call_tool("summarize_logs", {"since": "1h", "environment": environment})
+        assert fake.last("/request-logs/summary").query["environment"] == new
+    await client.call_tool("search_logs", {"since": "1h", "environment": "all"})
+    sent = fake.last("/request-logs/list").query
+    assert sent["all_envs"] == "true" and "environment" not in sent
+
+
+async def test_workflow_spans_are_labelled_in_a_model_breakdown(client: Client) -> None:
+    result = await client.call_tool("summarize_logs", {"since": "7d", "group_by": "model"})
+    text = text_of(result)
+    groups = [row["group"] for row in result.structured_content["breakdown"]]
+    assert "(none)" not in groups and "(workflow/task spans: no model)" in groups
+    assert "log_type" in text  # says how to leave them out
+    chat_only = await client.call_tool("summarize_logs", {"since": "7d", "group_by": "model", "filters": [
+        {"field": "log_type", "operator": "", "value": "chat"}]})  # fmt: skip
+    assert all(not row["group"].startswith("(") for row in chat_only.structured_content["breakdown"])
+
+
+async def test_create_log_wraps_plain_strings_as_messages(client: Client, fake: FakeRespan) -> None:
+    result = await client.call_tool("create_log", {"model": "gpt-4o", "input": "What is 2+2?", "output": "4"})
+    assert not result.is_error, text_of(result)
+    sent = fake.last("/request-logs/").body
+    assert sent["input"] == [{"role": "user", "content": "What is 2+2?"}]
+    assert sent["output"] == {"role": "assistant", "content": "4"}
+    assert "input stored as one user message" in text_of(result)
+    assert result.structured_content["stored_as"] and result.structured_content["unique_id"]
+    plain = await client.call_tool("create_log", {"model": "gpt-4o", "input": "hi", "log_type": "completion"})
+    assert not plain.is_error and fake.last("/request-logs/").body["input"] == "hi"
+
+
+@pytest.mark.parametrize(("tool", "args"), [
+    ("search_logs", {"since": "7d", "sort_by": "-timestamp"}),
+    ("search_logs", {"since": "7d", "sort_by": "total_request_tokens"}),
+    ("search_logs", {"since": "7d", "filters": [{"field": "is_root_span", "value": True}]}),
+    ("search_logs", {"since": "7d", "filters": [{"field": "span_parent_id", "operator": "isnull", "value": False}]}),
+    ("search_logs", {"since": "7d", "filters": [{"field": "total_tokens", "operator": "gt", "value": 100}]}),
+    ("list_traces", {"since": "7d", "sort_by": "-total_prompt_tokens"}),
+    ("list_traces", {"since": "7d", "filters": [{"field": "total_completion_tokens", "operator": "gt", "value": 1}]}),
+])  # fmt: skip
+async def test_fields_the_real_api_accepts_are_accepted(client: Client, tool: str, args: Any) -> None:
+    result = await client.call_tool(tool, args)
+    assert not result.is_error, text_of(result)
+    assert result.structured_content["count"] > 0
+
+
+async def test_trace_just_created_is_waited_for(
+    client: Client, fake: FakeRespan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("respan_mcp.logs.api.TRACE_LAG_WAITS", (0.1, 0.2))
+    trace_id = next(iter(fake.logs.traces))
+    fake.trace_lag[trace_id] = 1
+    result = await client.call_tool("get_trace", {"trace_id": trace_id, "environment": "production"})
+    assert not result.is_error and "waited 0.1 s" in text_of(result)
+    assert fake.last(f"/traces/{trace_id}").query["environment"] == "production"
+    fake.trace_lag["trace-nope"] = 0
+    missing = await client.call_tool("get_trace", {"trace_id": "trace-nope"})
+    assert missing.is_error and "404" in text_of(missing) and "ingested" in text_of(missing)
+
+
+def test_failed_span_rule() -> None:
+    from respan_mcp.logs.format import span_failed
+
+    assert span_failed({"status": "failed"}) and span_failed({"status": "error"})
+    assert span_failed({"status": "success", "status_code": 502})
+    assert not span_failed({"status": "success", "status_code": 200})
+
+
+async def test_render_prompt_carries_every_version_parameter(client: Client, fake: FakeRespan) -> None:
+    fake.versions["p_draft"][0].update({"thinking": {"type": "enabled", "budget_tokens": 2048},
+                                        "is_enforcing_response_format": True})  # fmt: skip
+    result = await client.call_tool("render_prompt", {"prompt_id": "p_draft", "version": 1})
+    params = result.structured_content["params"]
+    assert params["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    assert params["is_enforcing_response_format"] is True
+    assert "readonly" not in params and "edited_by" not in params and "stream" not in params

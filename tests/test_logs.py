@@ -87,8 +87,9 @@ def test_sort_is_sanitised(given_: Any, expected: str) -> None:
 
 
 def test_unknown_sort_lists_the_valid_ones() -> None:
-    with pytest.raises(FilterError, match="sort by one of id, cost"):
-        sanitize_sort("timestamp", LOG_SORT_FIELDS, "-id")
+    with pytest.raises(FilterError, match="sort by one of id, timestamp, cost"):
+        sanitize_sort("created", LOG_SORT_FIELDS, "-id")
+    assert sanitize_sort("-timestamp", LOG_SORT_FIELDS, "-id") == "-timestamp"  # valid on the real API
 
 
 # -- tools through MCP ------------------------------------------------------------------------
@@ -107,12 +108,12 @@ async def test_search_logs_table_and_next_call(client: Client, fake: FakeRespan)
     assert re.match(r"Logs \S+Z → \S+Z, model=gpt-4o · status=error: \d+ match; 1-5, sorted by -id:", lines[0])
     assert lines[1] == "time | id | model | status | latency | cost | tokens | customer | error"
     assert all(" | gpt-4o | error " in line for line in lines[2:7])
-    assert "Next page: search_logs(start_time='" in text and "cursor='2'" in text
+    assert 'Next page: search_logs(cursor="' in text
     assert "filters_data" not in text and "{\n" not in text
     sent = fake.last("/request-logs/list")
     assert sent.body == {"filters": {"model": {"operator": "", "value": ["gpt-4o"]},
                                      "status": {"operator": "", "value": ["error"]}}, "operator": "AND"}  # fmt: skip
-    assert sent.query["is_test"] == "false" and "include_fields" in sent.query
+    assert sent.query["is_test"] == "false" and sent.query["environment"] == "prod" and "include_fields" in sent.query
     assert len(result.structured_content["logs"]) == 5
 
 
@@ -122,29 +123,37 @@ async def test_pagination_to_the_end_and_back(client: Client) -> None:
                              metadata={"feature": "checkout"}, limit=50)  # fmt: skip
     count = first.structured_content["count"]
     assert count > 50
-    window = {"start_time": first.structured_content["start_time"], "end_time": first.structured_content["end_time"]}
     seen: list[str] = [row["id"] for row in first.structured_content["logs"]]
     cursor = first.structured_content["next_cursor"]
-    while cursor:
-        page, _ = await call(client, "search_logs", customer_identifier="acme", metadata={"feature": "checkout"},
-                             limit=50, cursor=cursor, **window)  # fmt: skip
+    while cursor:  # the cursor alone carries window, filters, sort and page size
+        page, text = await call(client, "search_logs", cursor=cursor)
+        assert "customer_identifier=acme · metadata__feature=checkout" in text
         seen += [row["id"] for row in page.structured_content["logs"]]
         cursor = page.structured_content["next_cursor"]
     assert len(seen) == count == len(set(seen))
-    back, _ = await call(client, "search_logs", customer_identifier="acme", metadata={"feature": "checkout"},
-                         limit=50, cursor="1", **window)  # fmt: skip
-    assert [r["id"] for r in back.structured_content["logs"]] == seen[:50]
+
+
+@pytest.mark.anyio
+async def test_cursor_from_another_tool_or_tampered_is_refused(client: Client) -> None:
+    first, _ = await call(client, "search_logs", since="7d", limit=5)
+    cursor = first.structured_content["next_cursor"]
+    traces, _ = await call(client, "list_traces", since="7d", limit=2)
+    for bad in (traces.structured_content["next_cursor"], cursor[:-1] + ("0" if cursor[-1] != "0" else "1"), "2"):
+        result, text = await call(client, "search_logs", cursor=bad)
+        assert result.is_error and "cursor is not one search_logs gave out" in text
+    again, text = await call(client, "search_logs", cursor=cursor, model="gpt-4o")
+    assert not again.is_error and "ignored model" in text
 
 
 @pytest.mark.anyio
 async def test_search_logs_rejects_bad_arguments_helpfully(client: Client, fake: FakeRespan) -> None:
     bad, text = await call(client, "search_logs", filters=[{"field": "usr", "value": "x"}])
     assert bad.is_error and "valid fields" in text
-    bad, text = await call(client, "search_logs", sort_by="timestamp")
+    bad, text = await call(client, "search_logs", sort_by="created")
     assert bad.is_error and "sort by one of" in text
     ok, _ = await call(client, "search_logs", since="7d", sort_by='"-cost"', limit=3)
     assert not ok.is_error and fake.last("/request-logs/list").query["sort_by"] == "-cost"
-    costs = [float(r["cost"].lstrip("$")) for r in ok.structured_content["logs"]]
+    costs = [r["cost_usd"] for r in ok.structured_content["logs"]]
     assert costs == sorted(costs, reverse=True)
 
 
@@ -213,12 +222,19 @@ async def test_traces_list_and_tree(client: Client, fake: FakeRespan) -> None:
     result, text = await call(client, "list_traces", since="7d", limit=5, sort_by="-total_cost")
     assert not result.is_error, text
     assert text.splitlines()[1] == "start | trace | name | spans | llm | duration | cost | tokens | errors | customer"
-    trace_id = result.structured_content["traces"][0]["trace"]
-    _tree, tree_text = await call(client, "get_trace", trace_id=trace_id)
+    top = result.structured_content["traces"][0]
+    trace_id = top["trace_id"]
+    assert isinstance(top["cost_usd"], float) and top["start_time"].endswith("Z")
+    tree, tree_text = await call(client, "get_trace", trace_id=trace_id)
     assert f"Trace {trace_id}" in tree_text and ("└─ " in tree_text or "├─ " in tree_text)
     assert "[workflow]" in tree_text and "[chat]" in tree_text
+    # Each span names its log, and get_log opens it directly.
+    span = next(s for s in tree.structured_content["spans"] if s["log_type"] == "chat")
+    assert f"log {span['log_id']}" in tree_text
+    opened, log_text = await call(client, "get_log", log_id=span["log_id"])
+    assert not opened.is_error and trace_id in log_text
     errors, _err_text = await call(client, "list_traces", since="7d", with_errors=True)
-    assert all(int(r["errors"]) > 0 for r in errors.structured_content["traces"])
+    assert all(r["errors"] > 0 for r in errors.structured_content["traces"])
     big = fake.logs.add_big_trace(400)
     _, big_text = await call(client, "get_trace", trace_id=big, max_spans=20)
     assert "[380 more spans not shown; call get_trace(trace_id='trace-big', max_spans=400)]" in big_text

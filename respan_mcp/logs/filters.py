@@ -19,20 +19,20 @@ LOG_FIELDS = (
     "status_code", "status", "error_message", "failed", "cost", "latency", "tokens_per_second",
     "time_to_first_token", "prompt_tokens", "completion_tokens", "total_request_tokens", "environment", "log_type",
     "stream", "temperature", "max_tokens", "cache_hit", "organization_key_name", "customer_email", "customer_name",
+    "span_parent_id", "is_root_span", "total_tokens", "positive_feedback", "organization_key_id",
 )  # fmt: skip
+LOG_SORT_FIELDS = ("id", "timestamp", "cost", "latency", "time_to_first_token", "prompt_tokens", "completion_tokens",
+                   "all_tokens", "total_request_tokens", "tokens_per_second")  # fmt: skip
 TRACE_FIELDS = (
     "trace_unique_id", "customer_identifier", "environment", "span_count", "llm_call_count", "error_count",
-    "total_cost", "total_tokens", "duration", "span_workflow_name",
+    "total_cost", "total_tokens", "total_prompt_tokens", "total_completion_tokens", "duration", "span_workflow_name",
 )  # fmt: skip
+TRACE_SORT_FIELDS = ("timestamp", "start_time", "end_time", *TRACE_FIELDS)  # trace filter fields sort too
 MAP_PREFIXES = ("metadata__", "scores__")
 OPERATORS = ("", "not", "lt", "lte", "gt", "gte", "contains", "icontains", "iexact", "startswith", "endswith", "in",
              "isnull")  # fmt: skip
 OPERATOR_ALIASES = {"eq": "", "=": "", "==": "", "equals": "", "!=": "not", "ne": "not", "<": "lt", "<=": "lte",
                     ">": "gt", ">=": "gte"}  # fmt: skip
-LOG_SORT_FIELDS = ("id", "cost", "latency", "time_to_first_token", "prompt_tokens", "completion_tokens", "all_tokens",
-                   "tokens_per_second")  # fmt: skip
-TRACE_SORT_FIELDS = ("timestamp", "start_time", "end_time", "duration", "total_cost", "total_tokens", "span_count",
-                     "llm_call_count", "error_count")  # fmt: skip
 MAX_WINDOW_DAYS = 365
 UNITS = "s|sec|secs|m|min|mins|h|hr|hrs|hour|hours|d|day|days|w|wk|week|weeks"
 RELATIVE = re.compile(rf"^\s*(\d+(?:\.\d+)?)\s*({UNITS})\s*$", re.I)

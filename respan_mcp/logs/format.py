@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 
 from respan_mcp.output import clip, compact_json, fmt_cost, fmt_int, fmt_seconds, render_conversation, table
@@ -18,36 +18,74 @@ def _when(value: Any) -> str:
     return text[5:19].replace("T", " ") if len(text) >= 19 else text  # MM-DD HH:MM:SS
 
 
-def log_row(item: dict[str, Any], extra: list[str]) -> dict[str, Any]:
-    prompt, completion = item.get("prompt_tokens"), item.get("completion_tokens")
-    tokens = f"{fmt_int(prompt)}/{fmt_int(completion)}" if prompt is not None or completion is not None else "-"
-    status = item.get("status") or ("error" if item.get("failed") else "")
-    status = "ok" if status == "success" else status  # the common case, kept short
-    code = item.get("status_code")
-    row = {
-        "time": _when(item.get("timestamp") or item.get("start_time")),
-        "id": item.get("unique_id") or item.get("id"),
+def iso_time(value: Any) -> str | None:
+    """A Respan timestamp as ISO 8601 with its zone (Respan's are UTC; a missing zone is made explicit)."""
+    if not value:
+        return None
+    text = str(value).replace(" ", "T")
+    return text if text.endswith("Z") or "+" in text[10:] or text[10:].count("-") else text + "Z"
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def log_record(item: dict[str, Any], extra: list[str]) -> dict[str, Any]:
+    """One log as data: numbers as numbers (USD, seconds, tokens), times in ISO 8601 with zone."""
+    status = item.get("status") or ("error" if item.get("failed") else None)
+    record: dict[str, Any] = {
+        "id": str(item.get("unique_id") or item.get("id") or ""),
+        "time": iso_time(item.get("timestamp") or item.get("start_time")),
         "model": item.get("model"),
-        "status": f"{status} {code}".strip() if code not in (None, 200) else status or code,
-        "latency": fmt_seconds(item.get("latency")),
-        "cost": fmt_cost(item.get("cost")),
-        "tokens": tokens,
+        "log_type": item.get("log_type"),
+        "status": status,
+        "status_code": _count(item.get("status_code")),
+        "latency_s": _number(item.get("latency")),
+        "cost_usd": _number(item.get("cost")),
+        "prompt_tokens": _count(item.get("prompt_tokens")),
+        "completion_tokens": _count(item.get("completion_tokens")),
         "customer": item.get("customer_identifier"),
-        "error": clip(item.get("error_message"), 60),
+        "error": clip(item.get("error_message"), 300) or None,
     }
-    for name in extra:
-        # Projected fields get the same redaction as get_log (full_request carries BYOK credentials).
-        value = redact({name: _parse_json(item.get(name))})[name]
-        if isinstance(value, str):
-            value = clip(value, EXTRA_CHARS)
-        elif not (isinstance(value, (int, float)) or value is None):
-            value = compact_json(value, EXTRA_CHARS)
-        row[name] = value
+    if extra:
+        fields = {}
+        for name in extra:
+            # Projected fields get the same redaction as get_log (full_request carries BYOK credentials).
+            value = redact({name: _parse_json(item.get(name))})[name]
+            fields[name] = clip(value, EXTRA_CHARS) if isinstance(value, str) else value
+        record["fields"] = fields
+    return record
+
+
+def log_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A log record as the table shows it."""
+    prompt, completion = record["prompt_tokens"], record["completion_tokens"]
+    tokens = f"{fmt_int(prompt)}/{fmt_int(completion)}" if prompt is not None or completion is not None else "-"
+    status = "ok" if record["status"] == "success" else record["status"] or ""  # the common case, kept short
+    code = record["status_code"]
+    model = record["model"] or (f"({record['log_type']} span)" if record.get("log_type") else None)
+    row = {
+        "time": _when(record["time"]),
+        "id": record["id"],
+        "model": model,
+        "status": f"{status} {code}".strip() if code not in (None, 200) else status or code,
+        "latency": fmt_seconds(record["latency_s"]),
+        "cost": fmt_cost(record["cost_usd"]),
+        "tokens": tokens,
+        "customer": record["customer"],
+        "error": clip(record["error"], 60),
+    }
+    for name, value in (record.get("fields") or {}).items():
+        row[name] = value if isinstance(value, (str, int, float)) or value is None else compact_json(value, 60)
     return row
 
 
-def render_log_table(items: list[dict[str, Any]], extra: list[str]) -> str:
-    rows = [log_row(item, extra) for item in items]
+def render_log_table(records: list[dict[str, Any]], extra: list[str]) -> str:
+    rows = [log_row(record) for record in records]
     columns = BASE_COLUMNS + [f for f in extra if f not in BASE_COLUMNS]
     if not any(row["error"] for row in rows):
         columns.remove("error")
@@ -134,36 +172,79 @@ def breakdown(items: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
     key = GROUP_FIELDS[by]
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
-        groups[str(item.get(key) or "(none)")].append(item)
+        value = item.get(key)
+        if not value and by == "model" and item.get("log_type") not in (None, "chat", "completion", "text"):
+            value = "(workflow/task spans: no model)"  # the newer API lists them too when log_type is open
+        groups[str(value or "(none)")].append(item)
     rows = []
     for name, members in groups.items():
         latencies = [m["latency"] for m in members if isinstance(m.get("latency"), (int, float))]
-        errors = Counter(m.get("status") for m in members)["error"]
         rows.append({
-            by: name,
+            "group": name,
             "requests": len(members),
-            "cost": fmt_cost(sum(m.get("cost") or 0 for m in members)),
-            "tokens": fmt_int(sum((m.get("prompt_tokens") or 0) + (m.get("completion_tokens") or 0) for m in members)),
-            "avg latency": fmt_seconds(sum(latencies) / len(latencies)) if latencies else "-",
-            "errors": errors,
+            "cost_usd": round(sum(m.get("cost") or 0 for m in members), 8),
+            "tokens": sum((m.get("prompt_tokens") or 0) + (m.get("completion_tokens") or 0) for m in members),
+            "avg_latency_s": round(sum(latencies) / len(latencies), 4) if latencies else None,
+            "errors": sum(1 for m in members if span_failed(m)),
         })  # fmt: skip
-    rows.sort(key=lambda r: -len(groups[str(r[by])]))
+    rows.sort(key=lambda r: -int(r["requests"] or 0))  # type: ignore[arg-type]
     return rows
 
 
-def trace_row(item: dict[str, Any]) -> dict[str, Any]:
+def breakdown_table(rows: list[dict[str, Any]], by: str) -> str:
+    shown = [{by: r["group"], "requests": r["requests"], "cost": fmt_cost(r["cost_usd"]),
+              "tokens": fmt_int(r["tokens"]), "avg latency": fmt_seconds(r["avg_latency_s"]), "errors": r["errors"]}
+             for r in rows]  # fmt: skip
+    return table(shown, [by, "requests", "cost", "tokens", "avg latency", "errors"])
+
+
+def trace_record(item: dict[str, Any]) -> dict[str, Any]:
+    """One trace as data (numbers as numbers, ISO times)."""
     return {
-        "start": _when(item.get("start_time")),
-        "trace": item.get("trace_unique_id"),
+        "trace_id": str(item.get("trace_unique_id") or ""),
         "name": item.get("name") or item.get("span_workflow_name"),
-        "spans": item.get("span_count"),
-        "llm": item.get("llm_call_count"),
-        "duration": fmt_seconds(item.get("duration")),
-        "cost": fmt_cost(item.get("total_cost")),
-        "tokens": fmt_int(item.get("total_tokens")),
-        "errors": item.get("error_count") or 0,
+        "start_time": iso_time(item.get("start_time")),
+        "end_time": iso_time(item.get("end_time")),
+        "duration_s": _number(item.get("duration")),
+        "spans": _count(item.get("span_count")),
+        "llm_calls": _count(item.get("llm_call_count")),
+        "cost_usd": _number(item.get("total_cost")),
+        "tokens": _count(item.get("total_tokens")),
+        "errors": _count(item.get("error_count")) or 0,
         "customer": item.get("customer_identifier"),
+        "environment": item.get("environment"),
     }
+
+
+def trace_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A trace record as the table shows it."""
+    return {
+        "start": _when(record["start_time"]),
+        "trace": record["trace_id"],
+        "name": record["name"],
+        "spans": record["spans"],
+        "llm": record["llm_calls"],
+        "duration": fmt_seconds(record["duration_s"]),
+        "cost": fmt_cost(record["cost_usd"]),
+        "tokens": fmt_int(record["tokens"]),
+        "errors": record["errors"],
+        "customer": record["customer"],
+    }
+
+
+def span_failed(node: dict[str, Any]) -> bool:
+    """Respan marks a failed span with status `error` or `failed`, or a status code of 400 or more."""
+    code = node.get("status_code")
+    return node.get("status") in ("error", "failed") or (isinstance(code, int) and code >= 400)
+
+
+def flat_spans(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Spans depth first, as the tree shows them."""
+    out: list[dict[str, Any]] = []
+    for node in nodes:
+        out.append(node)
+        out.extend(flat_spans(node.get("children") or []))
+    return out
 
 
 def render_tree(spans: list[dict[str, Any]], max_spans: int) -> tuple[str, int, int]:
@@ -181,7 +262,6 @@ def render_tree(spans: list[dict[str, Any]], max_spans: int) -> tuple[str, int, 
             if len(lines) >= max_spans:
                 return
             last = i == len(nodes) - 1
-            status = node.get("status") or ""
             bits = [
                 f"[{node.get('log_type')}]" if node.get("log_type") else "",
                 node.get("model") or "",
@@ -190,7 +270,8 @@ def render_tree(spans: list[dict[str, Any]], max_spans: int) -> tuple[str, int, 
                 f"{fmt_int(node.get('prompt_tokens'))}/{fmt_int(node.get('completion_tokens'))} tok"
                 if node.get("prompt_tokens") or node.get("completion_tokens")
                 else "",
-                f"ERROR {node.get('status_code') or ''}".strip() if status == "error" else "",
+                f"ERROR {node.get('status_code') or ''}".strip() if span_failed(node) else "",
+                f"log {node['unique_id']}" if node.get("unique_id") else "",
             ]
             lines.append(f"{prefix}{'└─ ' if last else '├─ '}{node.get('span_name') or '?'} "
                          + " · ".join(b for b in bits if b))  # fmt: skip

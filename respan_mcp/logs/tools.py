@@ -1,4 +1,8 @@
-"""MCP skin of the logs capability: search, read, summarise and create logs; list and read traces."""
+"""MCP skin of the logs capability: search, read, summarise and create logs; list and read traces.
+
+Each tool declares its parameters, builds a LogQuery (or reads one from a cursor), calls logs/api.py
+and shapes the answer with logs/format.py.
+"""
 
 from typing import Annotated, Any, Literal
 
@@ -9,35 +13,37 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from respan_mcp.errors import RespanError
+from respan_mcp.logs import api
+from respan_mcp.logs.api import LogQuery
 from respan_mcp.logs.filters import (
     LOG_FIELDS,
     LOG_SORT_FIELDS,
     TRACE_FIELDS,
     TRACE_SORT_FIELDS,
-    FilterError,
     normalize_filters,
     sanitize_sort,
     time_window,
 )
 from respan_mcp.logs.format import (
     breakdown,
-    log_row,
+    breakdown_table,
+    log_record,
     render_log,
     render_log_table,
     render_summary,
     render_tree,
+    trace_record,
     trace_row,
 )
 from respan_mcp.output import compact_json, table
-from respan_mcp.paths import api_path
 from respan_mcp.redact import redact
-from respan_mcp.state import app_state, page_number, reply, tool_errors
+from respan_mcp.state import app_state, reply, tool_errors
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
-TABLE_FIELDS = ("unique_id", "timestamp", "model", "status", "status_code", "latency", "cost", "prompt_tokens",
-                "completion_tokens", "customer_identifier", "error_message")  # fmt: skip
-BREAKDOWN_FIELDS = ("unique_id", "model", "status", "customer_identifier", "cost", "latency", "prompt_tokens",
-                    "completion_tokens")  # fmt: skip
+TABLE_FIELDS = ("unique_id", "timestamp", "model", "log_type", "status", "status_code", "latency", "cost",
+                "prompt_tokens", "completion_tokens", "customer_identifier", "error_message")  # fmt: skip
+BREAKDOWN_FIELDS = ("unique_id", "model", "log_type", "status", "status_code", "customer_identifier", "cost",
+                    "latency", "prompt_tokens", "completion_tokens")  # fmt: skip
 
 
 class FilterSpec(BaseModel):
@@ -69,22 +75,17 @@ Environment = Annotated[
     Literal["production", "test", "all"],
     Field(description="Which keys' logs: production (default), test, or all."),
 ]
-Cursor = Annotated[str | None, Field(description="The page to fetch, as given by the previous answer.")]
+Cursor = Annotated[
+    str | None, Field(description="next_cursor of a previous answer: alone, it continues that same query.")
+]
 
 
-def _call(tool: str, args: dict[str, Any]) -> str:
-    shown = ", ".join(
-        f"{k}={v!r}" if isinstance(v, (str, int, float, bool)) else f"{k}={compact_json(v)}"
-        for k, v in args.items()
-        if v not in (None, [], {})
+def _describe(filters: dict[str, Any]) -> str:
+    return " · ".join(
+        f"{field}{' ' + spec['operator'] if spec['operator'] else '='}"
+        f"{spec['value'][0] if len(spec['value']) == 1 else spec['value']}"
+        for field, spec in filters.items()
     )
-    return f"{tool}({shown})"
-
-
-def _env_params(environment: str) -> dict[str, str]:
-    if environment == "all":
-        return {"all_envs": "true"}
-    return {"is_test": "true" if environment == "test" else "false"}
 
 
 def log_filters(
@@ -113,25 +114,47 @@ def log_filters(
     for key, value in (metadata or {}).items():
         specs.append({"field": f"metadata__{key}", "operator": "", "value": value})
     specs += [f.model_dump() for f in filters or []]
-    try:
-        return normalize_filters(specs, LOG_FIELDS)
-    except FilterError as exc:
-        raise ToolError(str(exc)) from None
+    return normalize_filters(specs, LOG_FIELDS)
 
 
-def _window(since: str | None, start_time: str | None, end_time: str | None) -> tuple[str, str]:
-    try:
-        return time_window(since, start_time, end_time)
-    except FilterError as exc:
-        raise ToolError(str(exc)) from None
+def _query_or_cursor(tool: str, cursor: str | None, given: dict[str, Any], build: Any) -> tuple[LogQuery, int, str]:
+    """The query and page: from the cursor alone when there is one (other arguments are then ignored
+    and the answer says so), else built from the arguments."""
+    if not cursor:
+        return build(), 1, ""
+    query, page = LogQuery.from_cursor(tool, cursor)
+    ignored = sorted(name for name, value in given.items() if value not in (None, [], {}))
+    note = f" (ignored {', '.join(ignored)}: the cursor carries the whole query)" if ignored else ""
+    return query, page, note
 
 
-def _describe(filters: dict[str, Any]) -> str:
-    return " · ".join(
-        f"{field}{' ' + spec['operator'] if spec['operator'] else '='}"
-        f"{spec['value'][0] if len(spec['value']) == 1 else spec['value']}"
-        for field, spec in filters.items()
-    )
+def _page_text(head: str, rows_text: str, shown: int, count: int, page: int, query: LogQuery, tool: str,
+               then: str) -> tuple[str, str | None]:  # fmt: skip
+    """`head: N match; a-b, sorted by X:` + the table + the exact next call; and the next cursor."""
+    if not shown:
+        return f"{head}: none match.", None
+    first = (page - 1) * query.limit + 1
+    text = f"{head}: {count:,} match; {first}-{first + shown - 1}, sorted by {query.sort_by}:\n{rows_text}"
+    next_cursor = query.cursor(tool, page + 1) if page * query.limit < count else None
+    if next_cursor:
+        text += f'\nNext page: {tool}(cursor="{next_cursor}")'
+    return f"{text}\n{then}", next_cursor
+
+
+class LogRecord(BaseModel):
+    id: str
+    time: str | None = Field(description="ISO 8601, UTC")
+    model: str | None
+    log_type: str | None
+    status: str | None
+    status_code: int | None
+    latency_s: float | None
+    cost_usd: float | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    customer: str | None
+    error: str | None
+    fields: dict[str, Any] | None = Field(default=None, description="the extra fields asked for (redacted)")
 
 
 class WindowPage(BaseModel):
@@ -143,27 +166,7 @@ class WindowPage(BaseModel):
 
 
 class LogPageOutput(WindowPage):
-    logs: list[dict[str, Any]]
-
-
-def _results(data: Any) -> tuple[list[dict[str, Any]], int]:
-    """A list page's items (never its filters_data) and the total count."""
-    items = [i for i in (data or {}).get("results") or [] if isinstance(i, dict)]
-    return items, int((data or {}).get("count") or len(items))
-
-
-def _page_text(
-    head: str, rows_text: str, shown: int, count: int, page: int, limit: int, order: str, next_call: str, then: str
-) -> tuple[str, str | None]:
-    """`head: N match; a-b, sorted by X:` + the table + the exact next call; and the next cursor."""
-    if not shown:
-        return f"{head}: none match.", None
-    first = (page - 1) * limit + 1
-    text = f"{head}: {count:,} match; {first}-{first + shown - 1}, sorted by {order}:\n{rows_text}"
-    has_next = page * limit < count
-    if has_next:
-        text += f"\nNext page: {next_call}"
-    return f"{text}\n{then}", str(page + 1) if has_next else None
+    logs: list[LogRecord]
 
 
 async def search_logs(
@@ -186,8 +189,7 @@ async def search_logs(
     sort_by: Annotated[
         str | None,
         Field(
-            description="id (default, newest first as -id), cost, latency, time_to_first_token, prompt_tokens, "
-            "completion_tokens, all_tokens, tokens_per_second; '-' prefix = descending."
+            description="id (default, newest first as -id), " + ", ".join(LOG_SORT_FIELDS[1:]) + "; '-' = descending."
         ),
     ] = None,
     fields: Annotated[
@@ -197,40 +199,31 @@ async def search_logs(
     limit: Annotated[int, Field(ge=1, le=100, description="Logs per page.")] = 20,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, LogPageOutput]:
-    page = page_number(cursor)
-    start, end = _window(since, start_time, end_time)
-    where = log_filters(model, customer_identifier, status, prompt_id, thread_identifier, trace_unique_id, min_cost,
-                        min_latency, metadata, filters)  # fmt: skip
-    try:
+    def build() -> LogQuery:
+        start, end = time_window(since, start_time, end_time)
+        where = log_filters(model, customer_identifier, status, prompt_id, thread_identifier, trace_unique_id,
+                            min_cost, min_latency, metadata, filters)  # fmt: skip
         order = sanitize_sort(sort_by, LOG_SORT_FIELDS, "-id")
-    except FilterError as exc:
-        raise ToolError(str(exc)) from None
-    extra = [f for f in (fields or []) if f not in TABLE_FIELDS]
-    params = {"start_time": start, "end_time": end, "page": page, "page_size": limit, "sort_by": order,
-              "include_fields": ",".join((*TABLE_FIELDS, *extra)), **_env_params(environment)}  # fmt: skip
+        extra = [f for f in (fields or []) if f not in TABLE_FIELDS]
+        return LogQuery(start_time=start, end_time=end, filters=where, sort_by=order, limit=limit, fields=extra,
+                        environment=environment)  # fmt: skip
+
+    given = {"since": since, "start_time": start_time, "end_time": end_time, "model": model, "status": status,
+             "customer_identifier": customer_identifier, "prompt_id": prompt_id, "metadata": metadata,
+             "thread_identifier": thread_identifier, "trace_unique_id": trace_unique_id, "min_cost": min_cost,
+             "min_latency": min_latency, "filters": filters, "sort_by": sort_by, "fields": fields}  # fmt: skip
     with tool_errors():
-        data = await app_state(ctx).respan.request(
-            "POST", "request-logs/list/", params=params, json_body={"filters": where, "operator": "AND"},
-            read=True, what="search_logs",
-        )  # fmt: skip
-    items, count = _results(data)
-    head = f"Logs {start} → {end}" + (f", {_describe(where)}" if where else "")
-    args = {"start_time": start, "end_time": end, "model": model, "customer_identifier": customer_identifier,
-            "status": status, "prompt_id": prompt_id, "thread_identifier": thread_identifier,
-            "trace_unique_id": trace_unique_id, "min_cost": min_cost, "min_latency": min_latency,
-            "metadata": metadata, "filters": [f.model_dump() for f in filters or []] or None,
-            "sort_by": sort_by and order, "fields": fields,
-            "environment": None if environment == "production" else environment, "limit": limit,
-            "cursor": str(page + 1)}  # fmt: skip
-    rows_text = render_log_table(items, extra) if items else ""
-    then = "Read one with get_log(log_id=<id>)."
-    text, next_cursor = _page_text(
-        head, rows_text, len(items), count, page, limit, order, _call("search_logs", args), then
-    )
-    if not items and not (since or start_time):
+        query, page, note = _query_or_cursor("search_logs", cursor, given, build)
+        items, count = await api.list_logs(app_state(ctx).respan, query, page, [*TABLE_FIELDS, *query.fields])
+    records = [log_record(i, query.fields) for i in items]
+    head = f"Logs {query.start_time} → {query.end_time}" + (f", {_describe(query.filters)}" if query.filters else "")
+    rows_text = render_log_table(records, query.fields) if records else ""
+    then = "Read one with get_log(log_id=<id>)." + note
+    text, next_cursor = _page_text(head, rows_text, len(records), count, page, query, "search_logs", then)
+    if not records and not (since or start_time or cursor):
         text += " The default window is the last hour: widen it with since='7d'."
-    output = LogPageOutput(count=count, page=page, next_cursor=next_cursor, start_time=start, end_time=end,
-                           logs=[log_row(i, extra) for i in items])  # fmt: skip
+    output = LogPageOutput(count=count, page=page, next_cursor=next_cursor, start_time=query.start_time,
+                           end_time=query.end_time, logs=[LogRecord(**r) for r in records])  # fmt: skip
     return reply(ctx, text, output.model_dump(), more="use a smaller limit or fewer fields")
 
 
@@ -242,20 +235,27 @@ async def get_log(
     ] = 2000,
 ) -> CallToolResult:
     with tool_errors():
-        path = api_path("request-logs/{id}/", id=log_id)
-        log = await app_state(ctx).respan.request("GET", path, what=f"log {log_id!r}")
+        log = await api.get_log(app_state(ctx).respan, log_id)
     if not isinstance(log, dict):
-        raise ToolError(f"Respan returned no log for {log_id!r}.")
-    text = render_log(log, max_chars)
-    return reply(ctx, text, more="call get_log with a smaller max_chars")
+        raise ToolError(f"Respan returned no log for {log_id[:80]!r}.")
+    return reply(ctx, render_log(log, max_chars), more="call get_log with a smaller max_chars")
+
+
+class BreakdownRow(BaseModel):
+    group: str
+    requests: int
+    cost_usd: float
+    tokens: int
+    avg_latency_s: float | None
+    errors: int
 
 
 class SummaryOutput(BaseModel):
     start_time: str
     end_time: str
-    summary: dict[str, Any]
+    summary: dict[str, Any] = Field(description="Respan's totals: number_of_requests, total_cost (USD), ...")
     errors: int | None
-    breakdown: list[dict[str, Any]] | None = None
+    breakdown: list[BreakdownRow] | None = None
     breakdown_sample: int | None = None
 
 
@@ -279,49 +279,47 @@ async def summarize_logs(
         int, Field(ge=10, le=1000, description="Logs read for the breakdown at most (totals are always exact).")
     ] = 1000,
 ) -> Annotated[CallToolResult, SummaryOutput]:
-    start, end = _window(since, start_time, end_time or None)
-    where = log_filters(model, customer_identifier, status, prompt_id, None, None, None, None, metadata, filters)
     client = app_state(ctx).respan
-    window = {"start_time": start, "end_time": end, **_env_params(environment)}
     with tool_errors():
-        summary = await client.request("POST", "request-logs/summary/", params=window,
-                                       json_body={"filters": where}, read=True, what="summarize_logs")  # fmt: skip
-        errors: int | None = None
+        start, end = time_window(since, start_time, end_time or None)
+        where = log_filters(model, customer_identifier, status, prompt_id, None, None, None, None, metadata, filters)
+        summary = await api.summary(client, start, end, environment, where, what="summarize_logs")
+        errors: int | None = 0
         if status != "success":
-            error_where = {**where, "status": {"operator": "", "value": ["error"]}}
             try:
-                error_summary = await client.request("POST", "request-logs/summary/", params=window,
-                                                     json_body={"filters": error_where}, read=True,
-                                                     what="summarize_logs (errors)")  # fmt: skip
-                errors = int((error_summary or {}).get("number_of_requests") or 0)
+                errors = await api.error_count(client, start, end, environment, where)
             except RespanError:
                 errors = None  # the totals stand on their own; the rate is shown as unknown
-        else:
-            errors = 0
-    summary = {k: v for k, v in (summary or {}).items() if k != "filters_data"}
     text = render_summary(summary, errors, (start, end))
     if where:
         text = f"Filters: {_describe(where)}\n" + text
     rows: list[dict[str, Any]] | None = None
     sampled: int | None = None
     if group_by:
-        params = {**window, "page": 1, "page_size": sample_size, "sort_by": "-id",
-                  "include_fields": ",".join(BREAKDOWN_FIELDS)}  # fmt: skip
+        query = LogQuery(start_time=start, end_time=end, filters=where, sort_by="-id", limit=sample_size,
+                         environment=environment)  # fmt: skip
         with tool_errors():
-            data = await client.request("POST", "request-logs/list/", params=params,
-                                        json_body={"filters": where, "operator": "AND"}, read=True,
-                                        what="summarize_logs (breakdown)")  # fmt: skip
-        items, total = _results(data)
+            items, total = await api.list_logs(client, query, 1, list(BREAKDOWN_FIELDS),
+                                               what="summarize_logs (breakdown)")  # fmt: skip
         rows, sampled = breakdown(items, group_by), len(items)
         basis = (
             f"all {total:,} logs"
             if len(items) >= total
             else f"a sample of the newest {len(items):,} of {total:,} logs (raise sample_size up to 1000)"
         )
-        text += f"\n\nBy {group_by} (from {basis}):\n" + table(rows, list(rows[0]) if rows else [group_by])
-    output = SummaryOutput(start_time=start, end_time=end, summary=summary, errors=errors, breakdown=rows,
+        text += f"\n\nBy {group_by} (from {basis}):\n" + breakdown_table(rows, group_by)
+        if any(r["group"].startswith("(workflow/task") for r in rows):
+            text += "\n(workflow/task spans carry no model: filters=[{field:'log_type', value:'chat'}] leaves them out)"
+    output = SummaryOutput(start_time=start, end_time=end, summary=summary, errors=errors,
+                           breakdown=[BreakdownRow(**r) for r in rows] if rows is not None else None,
                            breakdown_sample=sampled)  # fmt: skip
     return reply(ctx, text, output.model_dump())
+
+
+class CreatedLog(BaseModel):
+    unique_id: str | None
+    stored_as: list[str] = Field(description="how plain-string input/output were wrapped, if they were")
+    response: dict[str, Any] | None
 
 
 async def create_log(
@@ -335,8 +333,8 @@ async def create_log(
         dict[str, Any] | str | None,
         Field(description="What came back: the assistant message {role, content, tool_calls?} or text."),
     ] = None,
-    prompt_tokens: Annotated[int | None, Field(ge=0)] = None,
-    completion_tokens: Annotated[int | None, Field(ge=0)] = None,
+    prompt_tokens: Annotated[int | None, Field(ge=0, description="Input tokens.")] = None,
+    completion_tokens: Annotated[int | None, Field(ge=0, description="Output tokens.")] = None,
     cost: Annotated[float | None, Field(ge=0, description="USD; Respan computes it from tokens when omitted.")] = None,
     latency: Annotated[float | None, Field(ge=0, description="Seconds the call took.")] = None,
     time_to_first_token: Annotated[float | None, Field(ge=0, description="Seconds to the first token.")] = None,
@@ -353,7 +351,7 @@ async def create_log(
     extra: Annotated[
         dict[str, Any] | None, Field(description="Any further log fields, sent as-is (temperature, stream, ...).")
     ] = None,
-) -> CallToolResult:
+) -> Annotated[CallToolResult, CreatedLog]:
     body: dict[str, Any] = {**(extra or {})}
     body.update({k: v for k, v in {
         "model": model, "input": input, "output": output, "log_type": log_type, "cost": cost, "latency": latency,
@@ -366,29 +364,37 @@ async def create_log(
         body["usage"] = {"prompt_tokens": prompt_tokens or 0, "completion_tokens": completion_tokens or 0,
                          "total_tokens": (prompt_tokens or 0) + (completion_tokens or 0)}  # fmt: skip
         body.update({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens})
-    client = app_state(ctx).respan
+    wrapped = api.chat_shapes(body)
     with tool_errors():
-        try:
-            created = await client.request("POST", "request-logs/", json_body=body, read=False, what="create_log")
-        except RespanError as exc:
-            if exc.status not in (404, 405):
-                raise
-            # Older deployments only have the legacy endpoint, with its own field names.
-            legacy = {**body, "prompt_messages": body.pop("input"), "generation_time": body.pop("latency", None)}
-            if "output" in body:
-                legacy["completion_message"] = body.pop("output")
-            legacy = {k: v for k, v in legacy.items() if k not in ("input", "output", "latency") and v is not None}
-            created = await client.request("POST", "request-logs/create/", json_body=legacy, read=False,
-                                           what="create_log")  # fmt: skip
-    if isinstance(created, dict) and (created.get("unique_id") or created.get("id")):
-        log_id = created.get("unique_id") or created.get("id")
-        return reply(ctx, f"Logged {model} call as {log_id}. Read it back with get_log(log_id={log_id!r}).",
-                     {"unique_id": log_id, "response": redact(created)})  # fmt: skip
-    return reply(ctx, f"Logged {model} call ({compact_json(created, 200)}).", {"response": redact(created)})
+        created = await api.create_log(app_state(ctx).respan, body)
+    how = f" ({'; '.join(wrapped)}, as log_type chat expects)" if wrapped else ""
+    log_id = created.get("unique_id") or created.get("id") if isinstance(created, dict) else None
+    response = redact(created) if isinstance(created, dict) else None
+    output_data = CreatedLog(unique_id=str(log_id) if log_id else None, stored_as=wrapped, response=response)
+    if log_id:
+        text = f"Logged {model} call as {log_id}{how}. Read it back with get_log(log_id={str(log_id)!r})."
+    else:
+        text = f"Logged {model} call{how} ({compact_json(created, 200)})."
+    return reply(ctx, text, output_data.model_dump())
+
+
+class TraceRecord(BaseModel):
+    trace_id: str
+    name: str | None
+    start_time: str | None
+    end_time: str | None
+    duration_s: float | None
+    spans: int | None
+    llm_calls: int | None
+    cost_usd: float | None
+    tokens: int | None
+    errors: int
+    customer: str | None
+    environment: str | None
 
 
 class TracePageOutput(WindowPage):
-    traces: list[dict[str, Any]]
+    traces: list[TraceRecord]
 
 
 async def list_traces(
@@ -412,69 +418,106 @@ async def list_traces(
     limit: Annotated[int, Field(ge=1, le=100, description="Traces per page.")] = 20,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, TracePageOutput]:
-    page = page_number(cursor)
-    start, end = _window(since, start_time, end_time)
-    specs: list[dict[str, Any]] = [f.model_dump() for f in filters or []]
-    if customer_identifier:
-        specs.append({"field": "customer_identifier", "operator": "", "value": customer_identifier})
-    if workflow:
-        specs.append({"field": "span_workflow_name", "operator": "", "value": workflow})
-    if with_errors is not None:
-        specs.append({"field": "error_count", "operator": "gt" if with_errors else "", "value": 0})
-    if min_cost is not None:
-        specs.append({"field": "total_cost", "operator": "gte", "value": min_cost})
-    if min_duration is not None:
-        specs.append({"field": "duration", "operator": "gte", "value": min_duration})
-    try:
+    def build() -> LogQuery:
+        start, end = time_window(since, start_time, end_time)
+        specs: list[dict[str, Any]] = [f.model_dump() for f in filters or []]
+        if customer_identifier:
+            specs.append({"field": "customer_identifier", "operator": "", "value": customer_identifier})
+        if workflow:
+            specs.append({"field": "span_workflow_name", "operator": "", "value": workflow})
+        if with_errors is not None:
+            specs.append({"field": "error_count", "operator": "gt" if with_errors else "", "value": 0})
+        if min_cost is not None:
+            specs.append({"field": "total_cost", "operator": "gte", "value": min_cost})
+        if min_duration is not None:
+            specs.append({"field": "duration", "operator": "gte", "value": min_duration})
         where = normalize_filters(specs, TRACE_FIELDS)
         order = sanitize_sort(sort_by, TRACE_SORT_FIELDS, "-timestamp")
-    except FilterError as exc:
-        raise ToolError(str(exc)) from None
-    params = {"start_time": start, "end_time": end, "page": page, "page_size": limit, "sort_by": order,
-              "environment": environment}  # fmt: skip
+        return LogQuery(start_time=start, end_time=end, filters=where, sort_by=order, limit=limit,
+                        environment=environment)  # fmt: skip
+
+    given = {"since": since, "start_time": start_time, "end_time": end_time, "workflow": workflow,
+             "customer_identifier": customer_identifier, "with_errors": with_errors, "min_cost": min_cost,
+             "min_duration": min_duration, "filters": filters, "sort_by": sort_by,
+             "environment": environment}  # fmt: skip
     with tool_errors():
-        data = await app_state(ctx).respan.request(
-            "POST", "traces/list/", params=params, json_body={"filters": where}, read=True, what="list_traces"
-        )
-    items, count = _results(data)
-    rows = [trace_row(i) for i in items]
-    head = f"Traces {start} → {end}" + (f", {_describe(where)}" if where else "")
-    args = {"start_time": start, "end_time": end, "customer_identifier": customer_identifier,
-            "workflow": workflow, "with_errors": with_errors, "min_cost": min_cost, "min_duration": min_duration,
-            "filters": [f.model_dump() for f in filters or []] or None, "sort_by": sort_by and order,
-            "environment": environment, "limit": limit, "cursor": str(page + 1)}  # fmt: skip
+        query, page, note = _query_or_cursor("list_traces", cursor, given, build)
+        items, count = await api.list_traces(app_state(ctx).respan, query, page)
+    records = [trace_record(i) for i in items]
+    rows = [trace_row(r) for r in records]
+    head = f"Traces {query.start_time} → {query.end_time}" + (f", {_describe(query.filters)}" if query.filters else "")
     table_text = table(rows, list(rows[0]), widths={"trace": 40, "name": 40}) if rows else ""
-    then = "See one's span tree with get_trace(trace_id=<trace>)."
-    text, next_cursor = _page_text(
-        head, table_text, len(rows), count, page, limit, order, _call("list_traces", args), then
-    )
-    output = TracePageOutput(count=count, page=page, next_cursor=next_cursor, start_time=start, end_time=end,
-                             traces=rows)  # fmt: skip
+    then = "See one's span tree with get_trace(trace_id=<trace>)." + note
+    text, next_cursor = _page_text(head, table_text, len(rows), count, page, query, "list_traces", then)
+    output = TracePageOutput(count=count, page=page, next_cursor=next_cursor, start_time=query.start_time,
+                             end_time=query.end_time, traces=[TraceRecord(**r) for r in records])  # fmt: skip
     return reply(ctx, text, output.model_dump())
+
+
+class SpanRecord(BaseModel):
+    span_id: str | None
+    log_id: str | None = Field(description="the span's log: get_log(log_id=...) opens it")
+    parent_id: str | None
+    name: str | None
+    log_type: str | None
+    model: str | None
+    latency_s: float | None
+    cost_usd: float | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    failed: bool
+
+
+class TraceOutput(BaseModel):
+    trace: TraceRecord
+    spans: list[SpanRecord] = Field(description="depth first, as many as shown")
+    spans_total: int
+    waited_s: float = Field(description="time spent waiting for a just-created trace to be ingested")
 
 
 async def get_trace(
     ctx: Context,
     trace_id: Annotated[str, Field(description="The trace_unique_id (list_traces shows it).")],
     max_spans: Annotated[int, Field(ge=1, le=2000, description="Spans shown at most, depth first.")] = 150,
-) -> CallToolResult:
+    environment: Annotated[str | None, Field(description="The trace's environment, if known.")] = None,
+    start_time: Annotated[
+        str | None, Field(description="The trace's start (ISO 8601), if known: a faster lookup.")
+    ] = None,
+    end_time: Annotated[str | None, Field(description="The trace's end (ISO 8601), if known.")] = None,
+) -> Annotated[CallToolResult, TraceOutput]:
+    from respan_mcp.logs.format import flat_spans, span_failed
+
     with tool_errors():
-        path = api_path("traces/{id}/", id=trace_id)
-        trace = await app_state(ctx).respan.request("GET", path, what=f"trace {trace_id!r}")
+        trace, waited = await api.get_trace(app_state(ctx).respan, trace_id, environment=environment,
+                                            start_time=start_time, end_time=end_time)  # fmt: skip
     if not isinstance(trace, dict):
-        raise ToolError(f"Respan returned no trace for {trace_id!r}.")
-    row = trace_row(trace)
+        raise ToolError(f"Respan returned no trace for {trace_id[:80]!r}.")
+    record = trace_record(trace)
+    row = trace_row(record)
     head = (
-        f"Trace {trace_id} · {row['name'] or ''} · started {trace.get('start_time')} · {row['duration']} · "
+        f"Trace {trace_id} · {row['name'] or ''} · started {record['start_time']} · {row['duration']} · "
         f"{row['spans']} spans ({row['llm']} LLM calls) · {row['cost']} · {row['tokens']} tokens · "
         f"{row['errors']} errors" + (f" · customer {row['customer']}" if row["customer"] else "")
     )
-    tree, shown, total = render_tree(trace.get("span_tree") or [], max_spans)
+    spans = trace.get("span_tree") or []
+    tree, shown, total = render_tree(spans, max_spans)
     text = f"{head}\n{tree or '(no spans recorded)'}"
     if shown < total:
         text += f"\n[{total - shown} more spans not shown; call get_trace(trace_id={trace_id!r}, max_spans={total})]"
-    text += "\nRead a span's messages with get_log(log_id=<span id>) via search_logs(trace_unique_id=...)."
-    return reply(ctx, text, more="call get_trace with fewer max_spans")
+    text += "\nRead a span's messages with get_log(log_id=<its log id>)."
+    if waited:
+        text += f"\n(The trace was not there at first: waited {waited:g} s for Respan to ingest it.)"
+    span_records = [
+        SpanRecord(span_id=n.get("span_unique_id"), log_id=n.get("unique_id"), parent_id=n.get("span_parent_id"),
+                   name=n.get("span_name"), log_type=n.get("log_type"), model=n.get("model"),
+                   latency_s=n.get("latency") if isinstance(n.get("latency"), (int, float)) else None,
+                   cost_usd=n.get("cost") if isinstance(n.get("cost"), (int, float)) else None,
+                   prompt_tokens=n.get("prompt_tokens"), completion_tokens=n.get("completion_tokens"),
+                   failed=span_failed(n))
+        for n in flat_spans(spans)[:shown]
+    ]  # fmt: skip
+    output = TraceOutput(trace=TraceRecord(**record), spans=span_records, spans_total=total, waited_s=waited)
+    return reply(ctx, text, output.model_dump(), more="call get_trace with fewer max_spans")
 
 
 def register(server: MCPServer, *, read_only: bool) -> None:
@@ -521,7 +564,6 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         description="One trace's span tree, indented: each span's name, type, model, latency, cost, tokens and "
         "errors. Big trees are cut with a note saying how to see the rest.",
         annotations=READ_ONLY,
-        structured_output=False,
     )
     if not read_only:
         server.add_tool(
@@ -533,5 +575,4 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             annotations=ToolAnnotations(
                 read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
             ),
-            structured_output=False,
         )

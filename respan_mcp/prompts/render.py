@@ -32,12 +32,13 @@ MAX_DEPTH = 2  # prompt -> child -> grandchild; one more level is refused
 MAX_OUTPUT = 1_000_000  # characters one rendered message may have
 IMAGE_MARK = "\x00respan-image:{}\x00"
 IMAGE_SPLIT = re.compile(r"\x00respan-image:(\d+)\x00")
-# Version fields that are request parameters (everything but bookkeeping and messages).
-PARAM_FIELDS = (
-    "model", "temperature", "max_tokens", "top_p", "frequency_penalty", "presence_penalty", "reasoning_effort",
-    "seed", "stream", "n", "stop", "fallback_models", "load_balance_models", "load_balance_group", "tools",
-    "tool_choice", "response_format", "json_schema", "parallel_tool_calls", "verbosity", "logit_bias",
-)  # fmt: skip
+# Version fields that are bookkeeping, not request parameters: every other field a version has is a
+# parameter and is carried (thinking, is_enforcing_response_format, and whatever Respan adds next).
+NOT_PARAMS = frozenset({
+    "id", "prompt_version_id", "version", "description", "messages", "variables", "readonly", "is_deployed",
+    "edited_by", "created_at", "updated_at", "prompt", "prompt_id", "parent_prompt", "commit_message", "deploy",
+    "is_committed", "is_latest", "stream", "json_schema", "organization", "created_by", "updated_by", "name",
+})  # fmt: skip
 
 
 class PromptRenderError(UserError):
@@ -58,11 +59,10 @@ class PromptVersion:
 
     @classmethod
     def from_api(cls, prompt_id: str, data: dict[str, Any], name: str = "") -> PromptVersion:
-        params = {k: data[k] for k in PARAM_FIELDS if data.get(k) not in (None, [], {})}
-        if "json_schema" in params and "response_format" not in params:
-            params["response_format"] = {"type": "json_schema", "json_schema": params["json_schema"]}
-        params.pop("json_schema", None)
-        params.pop("stream", None)  # streaming is the caller's transport choice, not the prompt's
+        # (`stream` is the caller's transport choice, not a parameter to show; json_schema is folded in.)
+        params = {k: v for k, v in data.items() if k not in NOT_PARAMS and v not in (None, [], {}, "")}
+        if data.get("json_schema") and "response_format" not in params:
+            params["response_format"] = {"type": "json_schema", "json_schema": data["json_schema"]}
         return cls(
             prompt_id=prompt_id,
             version=int(data.get("version") or 0),
