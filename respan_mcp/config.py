@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.respan.ai/api"
-DEFAULT_DOCS_SOURCE = "https://respan.docs.buildwithfern.com/llms.txt"
+DEFAULT_DOCS_SOURCE = "https://www.respan.ai/docs/llms.txt"  # the full index Respan's own CLI names
 TOOLSETS = ("gateway", "prompts", "logs", "docs")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -39,6 +39,12 @@ def normalize_base_url(url: str) -> str:
     if path in ("", "/api"):
         path = "/api"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def api_origin(url: str) -> str:
+    """`scheme://host[:port]` of a base URL, for comparing against an allowlist."""
+    parts = urlsplit(normalize_base_url(url))
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}"
 
 
 def without_userinfo(url: str) -> str:
@@ -97,6 +103,14 @@ class Settings(BaseSettings):
     )
     prompt_cache_ttl: float = Field(default=30.0, validation_alias="RESPAN_MCP_PROMPT_CACHE_TTL", ge=0)
     log_level: str = Field(default="WARNING", validation_alias=AliasChoices("RESPAN_MCP_LOG_LEVEL", "log_level"))
+    # Where the key came from: "api_key", or "jwt" (a `respan login` session, which expires).
+    # (Private: never read from the environment.)
+    _key_kind: str = PrivateAttr(default="api_key")
+    _jwt_refresh_token: SecretStr | None = PrivateAttr(default=None)
+    # HTTP: API origins a request may choose with `Respan-Api-Base-Url` (enterprise deployments).
+    allowed_base_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("RESPAN_MCP_ALLOWED_BASE_URLS", "allowed_base_urls")
+    )
     # Bounds on what callers and the backend can make this process hold (see README, Security).
     max_response_bytes: int = Field(default=32_000_000, validation_alias="RESPAN_MCP_MAX_RESPONSE_BYTES", ge=10_000)
     stdio_max_line_bytes: int = Field(default=16_000_000, validation_alias="RESPAN_MCP_STDIO_MAX_LINE", ge=10_000)
@@ -105,7 +119,7 @@ class Settings(BaseSettings):
     http_body_timeout: float = Field(default=30.0, validation_alias="RESPAN_MCP_HTTP_BODY_TIMEOUT", gt=0)
     http_keep_alive: int = Field(default=5, validation_alias="RESPAN_MCP_HTTP_KEEP_ALIVE", ge=1, le=300)
 
-    _split_toolsets = field_validator("toolsets", "allowed_hosts", mode="before")(_split_csv)
+    _split_toolsets = field_validator("toolsets", "allowed_hosts", "allowed_base_urls", mode="before")(_split_csv)
 
     @field_validator("toolsets")
     @classmethod
@@ -136,6 +150,9 @@ class Settings(BaseSettings):
             profile = read_credentials_profile(self.credentials_file)
             if profile:
                 self.api_key = SecretStr(profile["key"])
+                self._key_kind = profile["kind"]
+                if "refresh" in profile:
+                    self._jwt_refresh_token = SecretStr(profile["refresh"])
                 if "base_url" in profile and "base_url" not in self.model_fields_set:
                     self.base_url = normalize_base_url(profile["base_url"])
         return self
@@ -147,13 +164,24 @@ class Settings(BaseSettings):
 
         return Path(platformdirs.user_cache_dir("respan-mcp", appauthor=False))
 
+    @property
+    def key_is_jwt(self) -> bool:
+        """The key is a `respan login` session token (it expires; `respan login` renews it)."""
+        return self._key_kind == "jwt"
+
+    @property
+    def jwt_refresh_token(self) -> str | None:
+        return self._jwt_refresh_token.get_secret_value() if self._jwt_refresh_token else None
+
     def shown_base_url(self) -> str:
         """The base URL as it may be shown: without credentials (`http://user:pass@proxy`)."""
         return without_userinfo(self.base_url)
 
     def secrets(self) -> list[str]:
         """Secret strings this process holds, for scrubbing text that leaves it."""
-        held = [s.get_secret_value() for s in (self.api_key, self.server_token) if s is not None]
+        held = [
+            s.get_secret_value() for s in (self.api_key, self.server_token, self._jwt_refresh_token) if s is not None
+        ]
         userinfo = urlsplit(self.base_url).netloc.rpartition("@")[0]
         return [*held, *([userinfo, userinfo.partition(":")[2]] if userinfo else [])]
 
@@ -180,10 +208,13 @@ def read_credentials_profile(path: Path) -> dict[str, str] | None:
     profile = data.get(active) if isinstance(data, dict) else None
     if not isinstance(profile, dict):
         return None
-    key = profile.get("apiKey") if profile.get("type", "api_key") == "api_key" else profile.get("accessToken")
+    kind = "jwt" if profile.get("type") == "jwt" else "api_key"
+    key = profile.get("apiKey") if kind == "api_key" else profile.get("accessToken")
     if not isinstance(key, str) or not key:
         return None
-    result = {"key": key}
+    result = {"key": key, "kind": kind}
+    if kind == "jwt" and isinstance(profile.get("refreshToken"), str) and profile["refreshToken"]:
+        result["refresh"] = profile["refreshToken"]
     if isinstance(profile.get("baseUrl"), str) and profile["baseUrl"]:
         result["base_url"] = profile["baseUrl"]
     return result

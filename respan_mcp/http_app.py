@@ -25,8 +25,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from respan_mcp import __version__
-from respan_mcp.config import LOOPBACK_HOSTS, Settings
-from respan_mcp.request_scope import enabled_tools, request_api_key
+from respan_mcp.config import LOOPBACK_HOSTS, Settings, api_origin, normalize_base_url
+from respan_mcp.request_scope import enabled_tools, request_api_key, request_base_url
 from respan_mcp.state import AppState
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,32 @@ def _timed_receive(receive: Receive, seconds: float) -> Receive:
 class BearerGate:
     """ASGI middleware: no valid bearer, no MCP. Sets the per-request Respan key."""
 
-    def __init__(self, app: ASGIApp, server_token: str | None, body_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        server_token: str | None,
+        body_timeout: float = 30.0,
+        allowed_base_urls: list[str] | None = None,
+    ) -> None:
         self.app = app
         self.server_token = server_token
         self.body_timeout = body_timeout
+        self.allowed_origins = {api_origin(url) for url in allowed_base_urls or []}
+
+    def _base_url(self, scope: Scope) -> str | None:
+        """`Respan-Api-Base-Url` (older: `Keywords-Api-Base-Url`), for enterprise deployments: only
+        origins the operator allowlisted, so a caller cannot make this server fetch any URL."""
+        raw = _header(scope, b"respan-api-base-url") or _header(scope, b"keywords-api-base-url")
+        if raw is None:
+            return None
+        try:
+            origin = api_origin(raw)
+        except ValueError:
+            raise BadRequest("Respan-Api-Base-Url is not a URL") from None
+        if origin not in self.allowed_origins:
+            allowed = ", ".join(sorted(self.allowed_origins)) or "none: set RESPAN_MCP_ALLOWED_BASE_URLS"
+            raise BadRequest(f"Respan-Api-Base-Url {origin} is not allowed on this server (allowed: {allowed})")
+        return normalize_base_url(raw)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(MCP_PATH):
@@ -110,6 +132,7 @@ class BearerGate:
         try:
             token = _bearer(scope)
             tools = _enabled_tools(scope)
+            base_url = self._base_url(scope)
         except BadRequest as exc:
             await _plain(400, str(exc))(scope, receive, send)
             return
@@ -124,9 +147,11 @@ class BearerGate:
             return
         tools_reset = enabled_tools.set(tools)
         key_reset = request_api_key.set(token) if self.server_token is None else None
+        base_reset = request_base_url.set(base_url)
         try:
             await self.app(scope, _timed_receive(receive, self.body_timeout), send)
         finally:
+            request_base_url.reset(base_reset)
             if key_reset is not None:
                 request_api_key.reset(key_reset)
             enabled_tools.reset(tools_reset)
@@ -265,4 +290,4 @@ def build_http_app(server: MCPServer[AppState], settings: Settings, host: str = 
         host=host,
     )
     token = settings.server_token.get_secret_value() if settings.server_token else None
-    return BearerGate(app, token, settings.http_body_timeout)
+    return BearerGate(app, token, settings.http_body_timeout, settings.allowed_base_urls)

@@ -13,3 +13,6 @@ request_api_key: contextvars.ContextVar[str | None] = contextvars.ContextVar("re
 
 # The tools this request may see and call (`Respan-Enabled-Tools` header); None = all.
 enabled_tools: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("enabled_tools", default=None)
+
+# The API base URL this request chose (`Respan-Api-Base-Url`, allowlisted); None = the configured one.
+request_base_url: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_base_url", default=None)

@@ -21,10 +21,10 @@ import anyio
 import httpx
 
 from respan_mcp import __version__
-from respan_mcp.config import Settings
+from respan_mcp.config import Settings, api_origin
 from respan_mcp.errors import RespanError, StreamCutError
 from respan_mcp.redact import scrub
-from respan_mcp.request_scope import request_api_key
+from respan_mcp.request_scope import request_api_key, request_base_url
 from respan_mcp.sse import SSEAnswer, StreamEndedEarly, iter_sse
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,7 @@ class RespanClient:
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         self.root = settings.base_url.rstrip("/")
+        self._refreshed_jwt: str | None = None
         timeout = httpx.Timeout(
             connect=settings.connect_timeout,
             read=settings.read_timeout,
@@ -146,13 +147,43 @@ class RespanClient:
     # -- plumbing -------------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        return f"{self.root}/{path.lstrip('/')}"
+        root = request_base_url.get() or self.root
+        return f"{root}/{path.lstrip('/')}"
 
     def current_key(self) -> str | None:
         key = request_api_key.get()
         if key:
             return key
+        if self._refreshed_jwt:
+            return self._refreshed_jwt
         return self.settings.api_key.get_secret_value() if self.settings.api_key else None
+
+    def _using_jwt(self) -> bool:
+        """The key in use is this process's own `respan login` session (not a caller's key)."""
+        return self.settings.key_is_jwt and not request_api_key.get()
+
+    async def _refresh_jwt(self) -> bool:
+        """Renew an expired `respan login` session at `<origin>/auth/jwt/refresh/`, as Respan's CLI does.
+        Kept in memory only (the credentials file is the CLI's). False when there is nothing to renew with."""
+        token = self.settings.jwt_refresh_token
+        if not token or not self._using_jwt():
+            return False
+        origin = api_origin(self.root)
+        try:
+            async with self._http.stream(
+                "POST", f"{origin}/auth/jwt/refresh/", json={"refresh": token}, headers={"Accept": "application/json"}
+            ) as response:
+                raw = await self._read_capped(response, "jwt refresh", 64_000)
+                if not response.is_success:
+                    return False
+        except (httpx.TransportError, RespanError):
+            return False
+        body = self._parse(raw)
+        access = body.get("access") or body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(access, str) or not access:
+            return False
+        self._refreshed_jwt = access
+        return True
 
     def _auth_headers(self) -> dict[str, str]:
         key = self.current_key()
@@ -174,6 +205,9 @@ class RespanClient:
             detail = detail[:MAX_DETAIL] + f"… ({len(detail):,} characters in all)"
         retry_after = _retry_after_seconds(response, body)
         summary, todo = _advice(status, retry_after)
+        if status == 401 and self._using_jwt():
+            todo = ("The `respan login` session (a JWT from ~/.respan/credentials.json) has expired or was revoked: "
+                    "run `respan login` again, or set RESPAN_API_KEY to an API key.")  # fmt: skip
         if field_errors:
             fields = "; ".join(
                 f"{name}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
@@ -281,9 +315,10 @@ class RespanClient:
         headers = self._auth_headers()
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         last: RespanError | None = None
+        refreshed = False
         try:
             with anyio.fail_after(self.settings.total_timeout):
-                for attempt in range(attempts):
+                for attempt in range(attempts + (1 if self._using_jwt() else 0)):
                     try:
                         async with self._http.stream(
                             method, self.url(path), params=clean_params, json=json_body, headers=headers
@@ -308,6 +343,10 @@ class RespanClient:
                             )
                         return body
                     last = self._http_error(response, body, what)
+                    if response.status_code == 401 and not refreshed and await self._refresh_jwt():
+                        refreshed = True
+                        headers = self._auth_headers()
+                        continue
                     if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
                         log.info("retrying %s after %s", what, response.status_code)
                         await anyio.sleep(self._backoff(attempt, last.retry_after))

@@ -126,6 +126,9 @@ class FakeRespan:
         # Test-only control routes, for driving a fake that runs in another process.
         self.routes.append(Route("/_control/fail", self._control_fail, methods=["POST"]))
         self.routes.append(Route("/_control/reset", self._control_reset, methods=["POST"]))
+        # `respan login` sessions are JWTs, renewed here (SimpleJWT style: {"refresh"} -> {"access"}).
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> the access token it gives
+        self.routes.append(Route("/auth/jwt/refresh/", self._jwt_refresh, methods=["POST"]))
         self._add("/api/prompts/list/", self.list_prompts_post, ["POST"])
         self._add("/api/prompts/", self.list_prompts_get, ["GET"])
         self._add("/api/prompts/{prompt_id}/", self.get_prompt, ["GET"])
@@ -149,6 +152,13 @@ class FakeRespan:
         spec = await request.json()
         self.fail(**spec)
         return JSONResponse({"faults": len(self.faults)})
+
+    async def _jwt_refresh(self, request: Request) -> Response:
+        body = await request.json()
+        access = self.refresh_tokens.get(str((body or {}).get("refresh")))
+        if access is None:
+            return drf_error(401, "Token is invalid or expired")
+        return JSONResponse({"access": access})
 
     async def _control_reset(self, request: Request) -> Response:
         self.faults.clear()

@@ -142,3 +142,113 @@ async def test_render_prompt_carries_every_version_parameter(client: Client, fak
     assert params["thinking"] == {"type": "enabled", "budget_tokens": 2048}
     assert params["is_enforcing_response_format"] is True
     assert "readonly" not in params and "edited_by" not in params and "stream" not in params
+
+
+async def test_docs_site_spans_its_own_hosts_and_nothing_else() -> None:
+    """The live index sits on www.respan.ai and lists pages on respan.ai (its apex twin); a page may
+    redirect within respan.ai; nothing outside the site is fetched, redirects included."""
+    import httpx
+
+    from respan_mcp.docs.fetch import Crawler
+
+    fetched: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        fetched.append(url)
+        if url == "https://old-docs.example/llms.txt":  # a configured source that moved
+            return httpx.Response(301, headers={"location": "https://www.respan.test/docs/llms.txt"})
+        if url.endswith("/llms.txt"):
+            return httpx.Response(200, text="\n".join([
+                "- [A](https://respan.test/docs/a.mdx): apex twin",
+                "- [B](https://www.respan.test/docs/b.mdx): same host",
+                "- [C](https://respan.test/docs/c.mdx): moves to a sibling host",
+                "- [D](https://respan.test/docs/d.mdx): redirects off the site",
+                "- [E](https://evil.test/docs/e.mdx): another site",
+            ]))  # fmt: skip
+        if url == "https://respan.test/docs/c.mdx":
+            return httpx.Response(301, headers={"location": "https://cdn.respan.test/docs/c.mdx"})
+        if url.endswith("/d.mdx"):
+            return httpx.Response(302, headers={"location": "https://evil.test/steal.md"})
+        return httpx.Response(
+            200, text=f"# Page {url.rsplit('/', 1)[1]}\nBody.", headers={"content-type": "text/markdown"}
+        )
+
+    for source in ("https://www.respan.test/docs/llms.txt", "https://old-docs.example/llms.txt"):
+        fetched.clear()
+        crawler = Crawler(source, transport=httpx.MockTransport(handler), retries=0)
+        try:
+            pages, report = await crawler.crawl({})
+        finally:
+            await crawler.aclose()
+        assert sorted(p.path for p in pages) == ["a", "b", "c"], report.failed
+        assert not any("evil.test" in url for url in fetched)
+        assert sum("refused" in f for f in report.failed) == 2
+
+
+def _jwt_profile(tmp_path: Any, refresh: str | None) -> Any:
+    import json
+
+    profile: dict[str, Any] = {"type": "jwt", "accessToken": "expired-jwt-token"}
+    if refresh:
+        profile["refreshToken"] = refresh
+    path = tmp_path / "credentials.json"
+    path.write_text(json.dumps({"default": profile}))
+    return path
+
+
+async def test_expired_login_session_is_renewed(tmp_path: Any, fake: FakeRespan) -> None:
+    from respan_mcp.server import create_server
+    from tests.conftest import make_settings
+    from tests.fake_respan import API_KEY
+
+    fake.refresh_tokens["refresh-ok"] = API_KEY
+    settings = make_settings(tmp_path, api_key=None, credentials_file=_jwt_profile(tmp_path, "refresh-ok"))
+    assert settings.key_is_jwt
+    async with Client(create_server(settings, transport=fake.transport())) as client:
+        result = await client.call_tool("list_prompts", {"limit": 1})
+        assert not result.is_error, text_of(result)
+    assert "refresh-ok" in settings.secrets()
+
+
+async def test_expired_login_session_without_refresh_says_log_in_again(tmp_path: Any, fake: FakeRespan) -> None:
+    from respan_mcp.server import create_server
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, api_key=None, credentials_file=_jwt_profile(tmp_path, None))
+    async with Client(create_server(settings, transport=fake.transport())) as client:
+        result = await client.call_tool("list_prompts", {"limit": 1})
+    assert result.is_error and "run `respan login` again" in text_of(result)
+    assert "set RESPAN_API_KEY (stdio)" not in text_of(result)
+
+
+async def test_enterprise_base_url_header_only_for_allowlisted_origins(tmp_path: Any) -> None:
+    import httpx
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    from respan_mcp.http_app import build_http_app, http_settings
+    from respan_mcp.server import create_server
+    from tests.conftest import make_settings
+    from tests.fake_respan import API_KEY, serve
+
+    default, enterprise = FakeRespan(), FakeRespan()
+    served_default, served_enterprise = serve(default.app), serve(enterprise.app)
+    settings = http_settings(make_settings(tmp_path, base_url=served_default.url, toolsets=["prompts"],
+                                           allowed_base_urls=[served_enterprise.url]))  # fmt: skip
+    served = serve(build_http_app(create_server(settings), settings))
+    try:
+        headers = {"Authorization": f"Bearer {API_KEY}", "Respan-Api-Base-Url": served_enterprise.url + "/api/"}
+        client = httpx2.AsyncClient(headers=headers, timeout=30)
+        async with Client(streamable_http_client(served.url + "/mcp", http_client=client)) as mcp:
+            result = await mcp.call_tool("list_prompts", {"limit": 1})
+            assert not result.is_error
+        assert enterprise.requests and not default.requests
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        async with httpx.AsyncClient(timeout=5) as plain:
+            refused = await plain.post(served.url + "/mcp", json=body, headers={
+                "Authorization": f"Bearer {API_KEY}", "Respan-Api-Base-Url": "http://169.254.169.254/latest"})  # fmt: skip
+        assert refused.status_code == 400 and "not allowed" in refused.text
+    finally:
+        for s in (served, served_default, served_enterprise):
+            s.stop()

@@ -65,6 +65,47 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc.lower()
 
 
+def registrable_domain(host: str) -> str:
+    """The last two labels (`docs.respan.ai` -> `respan.ai`): the site's own domain, approximately.
+    (Without a public-suffix list `a.co.uk` reads as `co.uk`: the site would only be wider there.)"""
+    labels = host.split(":")[0].split(".")
+    return ".".join(labels[-2:])
+
+
+def twins(netloc: str) -> set[str]:
+    """A host and its apex/www twin: `www.respan.ai` and `respan.ai` serve one site."""
+    return {netloc, netloc[4:]} if netloc.startswith("www.") else {netloc, "www." + netloc}
+
+
+class Site:
+    """The hosts that make up the docs site: the index's host and its apex/www twin, where the index
+    itself redirected to (the configured source decides where the site lives), and where a page
+    redirects within the same registrable domain. Nothing else is ever fetched."""
+
+    def __init__(self, index_url: str) -> None:
+        scheme, netloc = _origin(index_url)
+        self.schemes = {scheme, "https"}  # an http source may move to https, never the other way
+        self.hosts = twins(netloc)
+        self.domains = {registrable_domain(netloc)}
+
+    def allows(self, url: str) -> bool:
+        scheme, netloc = _origin(url)
+        return scheme in self.schemes and netloc in self.hosts
+
+    def adopt(self, url: str, *, any_domain: bool = False) -> bool:
+        """Take a redirect target into the site if it belongs there; whether it now does."""
+        scheme, netloc = _origin(url)
+        if scheme not in self.schemes or not netloc:
+            return False
+        if any_domain or registrable_domain(netloc) in self.domains:
+            self.hosts |= twins(netloc)
+            self.domains.add(registrable_domain(netloc))
+        return netloc in self.hosts
+
+    def describe(self) -> str:
+        return ", ".join(sorted(self.hosts))
+
+
 def page_identity(url: str, origin_root: str) -> tuple[str, str]:
     """(path, human URL) of an entry: extension dropped, path relative to the site root."""
     parts = urlsplit(url)
@@ -116,7 +157,7 @@ class Crawler:
         retries: int = 2,
     ) -> None:
         self.index_url = index_url
-        self.origin = _origin(index_url)
+        self.site = Site(index_url)
         self.root = index_url.rsplit("/", 1)[0] + "/"
         self.concurrency = concurrency
         self.total_timeout = total_timeout
@@ -132,24 +173,25 @@ class Crawler:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-        """GET within the origin, following same-origin redirects only, with a size cap and retries."""
+    async def get(self, url: str, headers: dict[str, str] | None = None, *, index: bool = False) -> httpx.Response:
+        """GET within the site, following redirects that stay in it, with a size cap and retries."""
         for attempt in range(self.retries + 1):
             try:
-                return await self._get_once(url, headers or {})
+                return await self._get_once(url, headers or {}, index)
             except (httpx.TransportError, _Retryable) as exc:
                 if attempt == self.retries:
                     raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
                 await anyio.sleep(0.2 * 2**attempt)
         raise FetchError(url)  # pragma: no cover
 
-    async def _get_once(self, url: str, headers: dict[str, str]) -> httpx.Response:
+    async def _get_once(self, url: str, headers: dict[str, str], index: bool = False) -> httpx.Response:
         for _ in range(MAX_REDIRECTS + 1):
-            if _origin(url) != self.origin:
-                raise FetchError(f"refused to fetch {url}: only {self.origin[0]}://{self.origin[1]} is fetched")
+            if not self.site.allows(url):
+                raise FetchError(f"refused to fetch {url}: only the docs site ({self.site.describe()}) is fetched")
             async with self.client.stream("GET", url, headers=headers) as response:
                 if response.has_redirect_location:
                     url = urljoin(url, response.headers.get("location", ""))
+                    self.site.adopt(url, any_domain=index)
                     continue
                 if response.status_code in (429, 502, 503, 504):
                     raise _Retryable(f"HTTP {response.status_code}")
@@ -169,7 +211,7 @@ class Crawler:
 
     async def index(self) -> list[Entry]:
         try:
-            response = await self.get(self.index_url)
+            response = await self.get(self.index_url, index=True)
         except FetchError as exc:
             raise FetchError(
                 f"Could not read the docs index {self.index_url} ({exc}). If this machine is offline, "
@@ -177,7 +219,8 @@ class Crawler:
             ) from None
         if response.status_code != 200:
             raise FetchError(f"The docs index {self.index_url} answered HTTP {response.status_code}.")
-        entries = parse_llms_txt(response.text, self.index_url)
+        self.root = str(response.url).rsplit("/", 1)[0] + "/"  # where the index lives now (after redirects)
+        entries = parse_llms_txt(response.text, str(response.url))
         if not entries:
             raise FetchError(f"{self.index_url} lists no pages ('- [Title](url): description' lines).")
         return entries

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from respan_mcp.errors import RespanError
 from respan_mcp.paths import api_path
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion
+from respan_mcp.request_scope import request_base_url
 
 if TYPE_CHECKING:
     from respan_mcp.respan import RespanClient
@@ -29,7 +30,7 @@ class PromptStore:
 
     async def _cached(self, key: tuple[Any, ...], fetch: Any) -> Any:
         # Keyed by the caller's key too: over HTTP, two callers may see different organisations.
-        key = (self.client.current_key(), *key)
+        key = (self.client.current_key(), request_base_url.get(), *key)
         hit = self._cache.get(key)
         now = time.monotonic()
         if hit is not None and hit[0] > now:
