@@ -11,3 +11,61 @@ from typing import Any
 def lowlevel_server(server: Any) -> Any:
     """The low-level Server behind an MCPServer (for request handlers MCPServer has no API for)."""
     return server._lowlevel_server
+
+
+def registered_tools(server: Any) -> list[Any]:
+    """The MCPServer's Tool objects (their schemas are rewritten by contract.apply_contract)."""
+    return list(server._tool_manager._tools.values())
+
+
+def forbid_extra_arguments(tool: Any) -> None:
+    """Unknown arguments are refused instead of silently dropped (pydantic's default is to ignore)."""
+    model = tool.fn_metadata.arg_model
+    model.model_config["extra"] = "forbid"
+    model.model_rebuild(force=True)
+
+
+def contract_tool(server: Any, tool: Any) -> None:
+    """Replace a Tool with one whose argument errors read as one line per bad argument, and whose own
+    errors are not prefixed with "Error executing tool <name>:"."""
+    from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+    from mcp.server.mcpserver.tools.base import Tool
+    from pydantic import ValidationError
+
+    from respan_mcp.contract import describe_argument_errors
+
+    class ContractTool(Tool):
+        async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+            try:
+                self.fn_metadata.validate_arguments(arguments)
+            except ValidationError as exc:
+                valid = list(self.parameters.get("properties", {}))
+                raise ToolError(describe_argument_errors(exc.errors(), valid)) from None  # type: ignore[arg-type]
+            try:
+                return await super().run(arguments, context, convert_result)
+            except UnexpectedToolError:
+                raise
+            except ToolError as exc:
+                raise ToolError(str(exc).removeprefix(f"Error executing tool {self.name}: ")) from exc.__cause__
+
+    replacement = ContractTool.model_construct(**{name: getattr(tool, name) for name in Tool.model_fields})
+    server._tool_manager._tools[tool.name] = replacement
+
+
+def wants_progress(request: Any) -> bool:
+    """Whether the caller asked for progress notifications on this request."""
+    meta: Any = request.meta or {}
+    wire_meta: Any = (request.params or {}).get("_meta") or {}
+    if meta.get("progress_token") is not None or wire_meta.get("progressToken") is not None:
+        return True
+    # The 2026 era carries the token (or, in-process, a callback) on the dispatch context,
+    # possibly wrapped; the SDK has no public accessor for it yet.
+    outbound = getattr(request.session, "_request_outbound", None)
+    for _ in range(4):
+        if outbound is None:
+            break
+        for attr in ("_on_progress", "_progress_token", "progress_token"):
+            if getattr(outbound, attr, None) is not None:
+                return True
+        outbound = getattr(outbound, "_inner", None)
+    return False

@@ -12,6 +12,7 @@ from mcp.server import MCPServer
 
 from respan_mcp import __version__
 from respan_mcp.config import Settings
+from respan_mcp.contract import apply_contract
 from respan_mcp.state import AppState
 
 if TYPE_CHECKING:
@@ -65,4 +66,5 @@ def create_server(
     for name in [t for t in settings.toolsets if t in CAPABILITIES]:
         module = importlib.import_module(CAPABILITIES[name])
         module.register(server, read_only=settings.read_only)
+    apply_contract(server)
     return server

@@ -57,22 +57,9 @@ def app_state(ctx: Context) -> AppState:
 
 def wants_progress(ctx: Context) -> bool:
     """Whether the caller asked for progress notifications on this request."""
-    request = ctx.request_context
-    meta: Any = request.meta or {}
-    wire_meta: Any = (request.params or {}).get("_meta") or {}
-    if meta.get("progress_token") is not None or wire_meta.get("progressToken") is not None:
-        return True
-    # The 2026 era carries the token (or, in-process, a callback) on the dispatch context,
-    # possibly wrapped; the SDK has no public accessor for it yet.
-    outbound = getattr(request.session, "_request_outbound", None)
-    for _ in range(4):
-        if outbound is None:
-            break
-        for attr in ("_on_progress", "_progress_token", "progress_token"):
-            if getattr(outbound, attr, None) is not None:
-                return True
-        outbound = getattr(outbound, "_inner", None)
-    return False
+    from respan_mcp.sdk_compat import wants_progress as asked
+
+    return asked(ctx.request_context)
 
 
 def held_secrets(settings: Settings) -> list[str]:

@@ -45,7 +45,7 @@ async def test_tool_is_listed_with_honest_annotations(client: Client) -> None:
         "messages",
         "fallback_models",
         "customer_credentials",
-        "cache_options",
+        "cache_enabled",
         "response_format",
         "thinking",
         "prompt",
@@ -54,8 +54,26 @@ async def test_tool_is_listed_with_honest_annotations(client: Client) -> None:
         "load_balance_group",
     ):
         assert name in props, name
-        assert props[name].get("description") or name == "messages"
+        assert props[name].get("description")
+    assert "cache_options" in props["extra_body"]["description"]  # the long tail travels in extra_body
     assert tool.output_schema is not None and "choices" in tool.output_schema["properties"]
+
+
+async def test_extra_body_carries_the_long_tail_and_named_parameters_win(client: Client, fake: FakeRespan) -> None:
+    result = await call(client, messages=USER, model="gpt-4o", temperature=0.5,
+                        extra_body={"span_name": "step-1", "temperature": 0.9, "logprobs": True})  # fmt: skip
+    assert not result.is_error
+    sent = fake.last("/chat/completions").body
+    assert sent["span_name"] == "step-1" and sent["logprobs"] is True and sent["temperature"] == 0.5
+
+
+async def test_unknown_arguments_are_refused_naming_the_valid_ones(client: Client, fake: FakeRespan) -> None:
+    before = len(fake.requests)
+    result = await call(client, messages=USER, model="gpt-4o", stream=True)
+    text = text_of(result)
+    assert result.is_error and "unknown argument(s) stream" in text and "extra_body" in text
+    assert "pydantic" not in text and "errors.pydantic.dev" not in text
+    assert len(fake.requests) == before
 
 
 async def test_plain_completion(client: Client, fake: FakeRespan) -> None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from respan_mcp.docs.store import DocsIndex
 
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 
 class DocResult(BaseModel):
@@ -30,6 +30,17 @@ class DocResult(BaseModel):
     url: str
     path: str
     excerpt: str
+
+
+class ReadDocOutput(BaseModel):
+    title: str
+    url: str
+    path: str
+    section: str | None
+    text: str
+    offset: int
+    next_offset: int | None
+    total_chars: int
 
 
 class SearchDocsOutput(BaseModel):
@@ -73,12 +84,9 @@ async def search_docs(
     ctx: Context,
     query: Annotated[
         str,
-        Field(
-            description="A question or keywords, e.g. 'how do I set fallback models', 'disable_log', "
-            "'X-Respan-Signature'. Parameter and function names work as written."
-        ),
+        Field(description="A question or keywords, e.g. 'how do I set fallback models', 'disable_log'"),
     ],
-    limit: Annotated[int, Field(ge=1, le=20, description="How many sections to return.")] = 5,
+    limit: Annotated[int, Field(ge=1, le=20, description="Sections to return")] = 5,
 ) -> Annotated[CallToolResult, SearchDocsOutput]:
     from respan_mcp.docs.query import MAX_QUERY_CHARS, MAX_TERMS, query_was_cut
     from respan_mcp.docs.render import excerpt, render_hits
@@ -104,17 +112,11 @@ async def read_doc(
     ctx: Context,
     url_or_path: Annotated[
         str,
-        Field(
-            description="A docs URL or path as search_docs gives it, e.g. "
-            "'https://respan.ai/docs/documentation/features/gateway/advanced-configuration#caches' or "
-            "'documentation/features/gateway/advanced-configuration'. A #anchor selects a section."
-        ),
+        Field(description="A URL or path from search_docs; a #anchor selects a section"),
     ],
-    section: Annotated[
-        str | None, Field(description="Only this section (its anchor or heading), with its subsections.")
-    ] = None,
-    offset: Annotated[int, Field(ge=0, description="Character offset to continue a long page from.")] = 0,
-) -> CallToolResult:
+    section: Annotated[str | None, Field(description="Only this section (anchor or heading)")] = None,
+    offset: Annotated[int, Field(ge=0, description="Character offset to continue from")] = 0,
+) -> Annotated[CallToolResult, ReadDocOutput]:
     from respan_mcp.docs.render import page_part, resolve, section_text
 
     index, note = await _index(ctx)
@@ -144,7 +146,9 @@ async def read_doc(
             f"\n\n[part of the text: characters {offset}-{next_offset} of {len(body)}; "
             f"continue with read_doc({args}, offset={next_offset})]"
         )
-    return reply(ctx, text)
+    output = ReadDocOutput(title=page.title, url=page.url, path=page.path, section=wanted or None, text=part,
+                           offset=offset, next_offset=next_offset, total_chars=len(body))  # fmt: skip
+    return reply(ctx, text, output.model_dump())
 
 
 def register(server: MCPServer, *, read_only: bool) -> None:
@@ -152,19 +156,17 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         search_docs,
         name="search_docs",
         title="Search the Respan docs",
-        description="Search the Respan documentation (an indexed local copy) and get the sections that answer, "
-        "each with its link and a focused excerpt. Use it for any 'how do I ... in Respan' question, a parameter "
-        "(fallback_models, disable_log), an SDK call, a header, or an error. Then read_doc reads a section fully.",
+        description="Search the Respan docs (a local index): the sections that answer, with links and excerpts. For "
+        "'how do I ... in Respan', a parameter (fallback_models), an SDK call, a header or an error.",
         annotations=READ_ONLY,
     )
     server.add_tool(
         read_doc,
         name="read_doc",
         title="Read a Respan docs page",
-        description="Read a Respan docs page or one section of it as clean Markdown, in parts that fit the "
-        "context (the last line says how to continue). Takes the URL or path that search_docs returned.",
+        description="Read a Respan docs page or one section as Markdown, in parts (the last line says how to "
+        "continue).",
         annotations=READ_ONLY,
-        structured_output=False,
     )
 
     @server.resource(

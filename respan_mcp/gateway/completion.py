@@ -9,13 +9,6 @@ from respan_mcp.output import clip, fmt_cost, fmt_int, fmt_seconds, render_conve
 CHAT_PATH = "chat/completions"
 
 
-def build_body(params: dict[str, Any], extra_body: dict[str, Any] | None) -> dict[str, Any]:
-    """The JSON body: `extra_body` first, the named parameters (those given) over it."""
-    body: dict[str, Any] = dict(extra_body or {})
-    body.update({k: v for k, v in params.items() if v is not None})
-    return body
-
-
 def _breakdown_of(chunk: dict[str, Any]) -> dict[str, Any] | None:
     """The request breakdown a stream chunk carries, if it is the breakdown chunk.
 

@@ -101,6 +101,25 @@ def _parse_json(value: Any) -> Any:
     return value
 
 
+def log_detail(log: dict[str, Any]) -> dict[str, Any]:
+    """One whole log as data: the record, plus the conversation, metadata and links (all redacted)."""
+    log = redact(log)
+    source_in = log.get("prompt_messages") or log.get("input")
+    if source_in in (None, "", []) and isinstance(log.get("full_request"), dict):
+        source_in = log["full_request"].get("messages")
+    return {
+        **log_record(log, []),
+        "time_to_first_token_s": _number(log.get("time_to_first_token")),
+        "input": _parse_json(source_in),
+        "output": _parse_json(log.get("completion_message") or log.get("output")),
+        "metadata": log.get("metadata") if isinstance(log.get("metadata"), dict) else None,
+        "thread": log.get("thread_identifier"),
+        "trace_id": log.get("trace_unique_id"),
+        "prompt_id": log.get("prompt_id"),
+        "environment": log.get("environment"),
+    }
+
+
 def render_log(log: dict[str, Any], max_chars: int) -> str:
     log = redact(log)
     facts = {

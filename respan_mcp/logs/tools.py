@@ -10,7 +10,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from respan_mcp.errors import RespanError
 from respan_mcp.logs import api
@@ -27,6 +27,7 @@ from respan_mcp.logs.filters import (
 from respan_mcp.logs.format import (
     breakdown,
     breakdown_table,
+    log_detail,
     log_record,
     render_log,
     render_log_table,
@@ -39,45 +40,40 @@ from respan_mcp.output import compact_json, table
 from respan_mcp.redact import redact
 from respan_mcp.state import app_state, reply, tool_errors
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)  # (destructive/idempotent: writes only)
 TABLE_FIELDS = ("unique_id", "timestamp", "model", "log_type", "status", "status_code", "latency", "cost",
                 "prompt_tokens", "completion_tokens", "customer_identifier", "error_message")  # fmt: skip
 BREAKDOWN_FIELDS = ("unique_id", "model", "log_type", "status", "status_code", "customer_identifier", "cost",
                     "latency", "prompt_tokens", "completion_tokens")  # fmt: skip
 
 
+SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}  # (no type lists: Gemini)
+
+
 class FilterSpec(BaseModel):
-    field: str = Field(description="A log field (model, customer_identifier, cost, ...) or metadata__<key>.")
-    operator: str = Field(
-        default="",
-        description="'' (equals), not, lt, lte, gt, gte, contains, icontains, iexact, startswith, endswith, in, "
-        "isnull.",
-    )
-    value: str | int | float | bool | list[str | int | float | bool] | None = Field(
-        description="A value or a list of values (isnull takes true/false)."
-    )
+    field: str = Field(description="e.g. model, cost, metadata__<key>")
+    operator: str = Field(default="", description="'' (=), not, lt, lte, gt, gte, icontains, startswith, in, isnull")
+    value: Annotated[
+        str | int | float | bool | list[str | int | float | bool] | None,
+        WithJsonSchema({"anyOf": [SCALAR, {"type": "array", "items": SCALAR}], "description": "value(s)"}),
+    ]
 
 
-Since = Annotated[
-    str | None, Field(description="Relative window ending now (or at end_time): '30m', '2h', '7d', '1w'.")
-]
-StartTime = Annotated[str | None, Field(description="Window start, ISO 8601 (e.g. '2026-11-21T09:00:00Z').")]
-EndTime = Annotated[str | None, Field(description="Window end, ISO 8601; default now.")]
-Model = Annotated[str | None, Field(description="Only this model, e.g. 'gpt-4o'.")]
-Customer = Annotated[str | None, Field(description="Only this customer_identifier (your end user).")]
-Status = Annotated[Literal["success", "error"] | None, Field(description="Only successful or only failed calls.")]
+Since = Annotated[str | None, Field(description="Window back from now (or end_time): '30m', '2h', '7d'")]
+StartTime = Annotated[str | None, Field(description="Window start, ISO 8601")]
+EndTime = Annotated[str | None, Field(description="Window end, ISO 8601 (default now)")]
+Model = Annotated[str | None, Field(description="Only this model")]
+Customer = Annotated[str | None, Field(description="Only this customer_identifier")]
+Status = Annotated[Literal["success", "error"] | None, Field(description="Only successful or failed calls")]
 Filters = Annotated[
     list[FilterSpec] | None,
-    Field(description="More filters, all must match: [{field, operator, value}], e.g. "
-          "[{field:'metadata__feature', operator:'', value:'checkout'}, {field:'latency', operator:'gt', value:5}]."),
+    Field(description="More filters, all must match, e.g. [{field:'latency', operator:'gt', value:5}]"),
 ]  # fmt: skip
 Environment = Annotated[
     Literal["production", "test", "all"],
-    Field(description="Which keys' logs: production (default), test, or all."),
+    Field(description="production (default), test or all"),
 ]
-Cursor = Annotated[
-    str | None, Field(description="next_cursor of a previous answer: alone, it continues that same query.")
-]
+Cursor = Annotated[str | None, Field(description="next_cursor of the last answer (alone, continues it)")]
 
 
 def _describe(filters: dict[str, Any]) -> str:
@@ -157,6 +153,17 @@ class LogRecord(BaseModel):
     fields: dict[str, Any] | None = Field(default=None, description="the extra fields asked for (redacted)")
 
 
+class LogDetail(LogRecord):
+    time_to_first_token_s: float | None
+    input: Any
+    output: Any
+    metadata: dict[str, Any] | None
+    thread: str | None
+    trace_id: str | None
+    prompt_id: str | None
+    environment: str | None
+
+
 class WindowPage(BaseModel):
     count: int
     page: int
@@ -177,26 +184,22 @@ async def search_logs(
     model: Model = None,
     customer_identifier: Customer = None,
     status: Status = None,
-    prompt_id: Annotated[str | None, Field(description="Only calls made with this managed prompt.")] = None,
-    thread_identifier: Annotated[str | None, Field(description="Only this conversation thread.")] = None,
-    trace_unique_id: Annotated[str | None, Field(description="Only spans of this trace.")] = None,
-    min_cost: Annotated[float | None, Field(ge=0, description="Only calls costing at least this many USD.")] = None,
-    min_latency: Annotated[float | None, Field(ge=0, description="Only calls at least this slow, in seconds.")] = None,
-    metadata: Annotated[
-        dict[str, Any] | None, Field(description="Only logs whose metadata has these key/values.")
-    ] = None,
+    prompt_id: Annotated[str | None, Field(description="Only calls of this managed prompt")] = None,
+    thread_identifier: Annotated[str | None, Field(description="Only this thread")] = None,
+    trace_unique_id: Annotated[str | None, Field(description="Only spans of this trace")] = None,
+    min_cost: Annotated[float | None, Field(ge=0, description="Minimum cost, USD")] = None,
+    min_latency: Annotated[float | None, Field(ge=0, description="Minimum latency, seconds")] = None,
+    metadata: Annotated[dict[str, Any] | None, Field(description="Metadata key/values to match")] = None,
     filters: Filters = None,
     sort_by: Annotated[
         str | None,
-        Field(
-            description="id (default, newest first as -id), " + ", ".join(LOG_SORT_FIELDS[1:]) + "; '-' = descending."
-        ),
+        Field(description="-id (default: newest first), -cost, latency, -timestamp, ...; '-' = descending"),
     ] = None,
     fields: Annotated[
-        list[str] | None, Field(description="Extra columns, e.g. ['thread_identifier', 'metadata', 'prompt_id'].")
+        list[str] | None, Field(description="Extra columns, e.g. ['metadata', 'thread_identifier']")
     ] = None,
     environment: Environment = "production",
-    limit: Annotated[int, Field(ge=1, le=100, description="Logs per page.")] = 20,
+    limit: Annotated[int, Field(ge=1, le=100, description="Per page")] = 20,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, LogPageOutput]:
     def build() -> LogQuery:
@@ -229,16 +232,15 @@ async def search_logs(
 
 async def get_log(
     ctx: Context,
-    log_id: Annotated[str, Field(description="The log's unique_id (search_logs shows it).")],
-    max_chars: Annotated[
-        int, Field(ge=100, le=100_000, description="Longest message text shown before it is cut.")
-    ] = 2000,
-) -> CallToolResult:
+    log_id: Annotated[str, Field(description="The log's id (from search_logs)")],
+    max_chars: Annotated[int, Field(ge=100, le=100_000, description="Longest message text shown")] = 2000,
+) -> Annotated[CallToolResult, LogDetail]:
     with tool_errors():
         log = await api.get_log(app_state(ctx).respan, log_id)
     if not isinstance(log, dict):
         raise ToolError(f"Respan returned no log for {log_id[:80]!r}.")
-    return reply(ctx, render_log(log, max_chars), more="call get_log with a smaller max_chars")
+    detail = LogDetail(**log_detail(log))
+    return reply(ctx, render_log(log, max_chars), detail.model_dump(), more="call get_log with a smaller max_chars")
 
 
 class BreakdownRow(BaseModel):
@@ -267,16 +269,16 @@ async def summarize_logs(
     model: Model = None,
     customer_identifier: Customer = None,
     status: Status = None,
-    prompt_id: Annotated[str | None, Field(description="Only calls made with this managed prompt.")] = None,
-    metadata: Annotated[dict[str, Any] | None, Field(description="Only logs with these metadata key/values.")] = None,
+    prompt_id: Annotated[str | None, Field(description="Only calls of this managed prompt")] = None,
+    metadata: Annotated[dict[str, Any] | None, Field(description="Metadata key/values to match")] = None,
     filters: Filters = None,
     group_by: Annotated[
         Literal["model", "customer", "status"] | None,
-        Field(description="Also break the totals down by model, customer or status."),
+        Field(description="Break totals down by model, customer or status"),
     ] = None,
     environment: Environment = "production",
     sample_size: Annotated[
-        int, Field(ge=10, le=1000, description="Logs read for the breakdown at most (totals are always exact).")
+        int, Field(ge=10, le=1000, description="Logs read for a breakdown (totals stay exact)")
     ] = 1000,
 ) -> Annotated[CallToolResult, SummaryOutput]:
     client = app_state(ctx).respan
@@ -324,33 +326,31 @@ class CreatedLog(BaseModel):
 
 async def create_log(
     ctx: Context,
-    model: Annotated[str, Field(description="The model that was called, e.g. 'gpt-4o'.")],
+    model: Annotated[str, Field(description="The model called")],
     input: Annotated[
         list[dict[str, Any]] | str,
-        Field(description="What was sent: chat messages [{role, content}] or a plain prompt string."),
+        Field(description="Messages sent [{role, content}], or prompt text"),
     ],
     output: Annotated[
         dict[str, Any] | str | None,
-        Field(description="What came back: the assistant message {role, content, tool_calls?} or text."),
+        Field(description="The reply: {role, content, tool_calls?} or text"),
     ] = None,
-    prompt_tokens: Annotated[int | None, Field(ge=0, description="Input tokens.")] = None,
-    completion_tokens: Annotated[int | None, Field(ge=0, description="Output tokens.")] = None,
-    cost: Annotated[float | None, Field(ge=0, description="USD; Respan computes it from tokens when omitted.")] = None,
-    latency: Annotated[float | None, Field(ge=0, description="Seconds the call took.")] = None,
-    time_to_first_token: Annotated[float | None, Field(ge=0, description="Seconds to the first token.")] = None,
+    prompt_tokens: Annotated[int | None, Field(ge=0, description="Input tokens")] = None,
+    completion_tokens: Annotated[int | None, Field(ge=0, description="Output tokens")] = None,
+    cost: Annotated[float | None, Field(ge=0, description="USD (default: from tokens)")] = None,
+    latency: Annotated[float | None, Field(ge=0, description="Seconds")] = None,
+    time_to_first_token: Annotated[float | None, Field(ge=0, description="Seconds to first token")] = None,
     customer_identifier: Customer = None,
-    metadata: Annotated[dict[str, Any] | None, Field(description="Free key/values to filter by later.")] = None,
-    thread_identifier: Annotated[str | None, Field(description="Conversation this call belongs to.")] = None,
-    custom_identifier: Annotated[str | None, Field(description="An indexed tag of your own.")] = None,
-    trace_unique_id: Annotated[str | None, Field(description="Trace to attach the span to.")] = None,
-    span_name: Annotated[str | None, Field(description="Name of the span within the trace.")] = None,
-    status_code: Annotated[int | None, Field(description="HTTP-style status of the call; 200 when it worked.")] = None,
-    error_message: Annotated[str | None, Field(description="What went wrong, for a failed call.")] = None,
-    timestamp: Annotated[str | None, Field(description="When the call happened, ISO 8601; default now.")] = None,
+    metadata: Annotated[dict[str, Any] | None, Field(description="Key/values to filter by later")] = None,
+    thread_identifier: Annotated[str | None, Field(description="Conversation id")] = None,
+    custom_identifier: Annotated[str | None, Field(description="Your own indexed tag")] = None,
+    trace_unique_id: Annotated[str | None, Field(description="Trace to attach to")] = None,
+    span_name: Annotated[str | None, Field(description="Span name in the trace")] = None,
+    status_code: Annotated[int | None, Field(description="HTTP-style status, 200 = ok")] = None,
+    error_message: Annotated[str | None, Field(description="Error of a failed call")] = None,
+    timestamp: Annotated[str | None, Field(description="When, ISO 8601 (default now)")] = None,
     log_type: Annotated[str, Field(description="chat (default), completion, embedding, ...")] = "chat",
-    extra: Annotated[
-        dict[str, Any] | None, Field(description="Any further log fields, sent as-is (temperature, stream, ...).")
-    ] = None,
+    extra: Annotated[dict[str, Any] | None, Field(description="More log fields, sent as-is")] = None,
 ) -> Annotated[CallToolResult, CreatedLog]:
     body: dict[str, Any] = {**(extra or {})}
     body.update({k: v for k, v in {
@@ -403,19 +403,17 @@ async def list_traces(
     start_time: StartTime = None,
     end_time: EndTime = None,
     customer_identifier: Customer = None,
-    workflow: Annotated[str | None, Field(description="Only traces of this span_workflow_name.")] = None,
-    with_errors: Annotated[bool | None, Field(description="true: only traces with an error; false: none.")] = None,
-    min_cost: Annotated[float | None, Field(ge=0, description="Only traces costing at least this (USD).")] = None,
-    min_duration: Annotated[float | None, Field(ge=0, description="Only traces at least this long (s).")] = None,
+    workflow: Annotated[str | None, Field(description="Only this span_workflow_name")] = None,
+    with_errors: Annotated[bool | None, Field(description="true: with errors; false: without")] = None,
+    min_cost: Annotated[float | None, Field(ge=0, description="Minimum cost, USD")] = None,
+    min_duration: Annotated[float | None, Field(ge=0, description="Minimum duration, seconds")] = None,
     filters: Annotated[
         list[FilterSpec] | None,
-        Field(description="More filters on trace fields: " + ", ".join(TRACE_FIELDS) + ", metadata__<key>."),
+        Field(description="More filters on trace fields (error_count, total_cost, metadata__<key>, ...)"),
     ] = None,
-    sort_by: Annotated[
-        str | None, Field(description="-timestamp (default), duration, total_cost, total_tokens, span_count, ...")
-    ] = None,
-    environment: Annotated[str | None, Field(description="Only this environment, e.g. 'production'.")] = None,
-    limit: Annotated[int, Field(ge=1, le=100, description="Traces per page.")] = 20,
+    sort_by: Annotated[str | None, Field(description="-timestamp (default), -duration, -total_cost, ...")] = None,
+    environment: Annotated[str | None, Field(description="Only this environment")] = None,
+    limit: Annotated[int, Field(ge=1, le=100, description="Per page")] = 20,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, TracePageOutput]:
     def build() -> LogQuery:
@@ -477,13 +475,11 @@ class TraceOutput(BaseModel):
 
 async def get_trace(
     ctx: Context,
-    trace_id: Annotated[str, Field(description="The trace_unique_id (list_traces shows it).")],
-    max_spans: Annotated[int, Field(ge=1, le=2000, description="Spans shown at most, depth first.")] = 150,
-    environment: Annotated[str | None, Field(description="The trace's environment, if known.")] = None,
-    start_time: Annotated[
-        str | None, Field(description="The trace's start (ISO 8601), if known: a faster lookup.")
-    ] = None,
-    end_time: Annotated[str | None, Field(description="The trace's end (ISO 8601), if known.")] = None,
+    trace_id: Annotated[str, Field(description="trace_unique_id (from list_traces)")],
+    max_spans: Annotated[int, Field(ge=1, le=2000, description="Most spans shown")] = 150,
+    environment: Annotated[str | None, Field(description="Its environment, if known")] = None,
+    start_time: Annotated[str | None, Field(description="Its start, ISO 8601, if known")] = None,
+    end_time: Annotated[str | None, Field(description="Its end, if known")] = None,
 ) -> Annotated[CallToolResult, TraceOutput]:
     from respan_mcp.logs.format import flat_spans, span_failed
 
@@ -525,44 +521,41 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         search_logs,
         name="search_logs",
         title="Search Respan request logs",
-        description="Find LLM request logs (spans) in a time window (default: the last hour) by model, customer, "
-        "status, prompt, thread, trace, cost, latency, metadata or any field. Answers as a compact table with the "
-        "total count and the exact call for the next page. Use it for 'show me the failed calls for customer X', "
-        "'the slowest gpt-4o calls today', 'what did thread T do'.",
+        description="Find request logs (spans) in a window (default: last hour) by model, customer, status, prompt, "
+        "thread, trace, cost, latency, metadata or any field: a compact table, the total and next_cursor. E.g. a "
+        "customer's failed calls, the slowest calls today.",
         annotations=READ_ONLY,
     )
     server.add_tool(
         get_log,
         name="get_log",
         title="Read one Respan log",
-        description="One request log in full: the input and output as a readable conversation (roles, tool calls), "
-        "metadata, metrics and errors. Provider keys and credentials are redacted.",
+        description="One request log in full: input and output as a conversation, metadata, metrics, errors; "
+        "credentials redacted.",
         annotations=READ_ONLY,
-        structured_output=False,
     )
     server.add_tool(
         summarize_logs,
         name="summarize_logs",
         title="Summarise Respan logs",
-        description="Totals for a window and filters: requests, cost, tokens, average latency and TTFT, error rate; "
-        "optionally a breakdown by model, customer or status. Use it for 'how much did we spend yesterday', "
-        "'why did checkout get slow', 'which customer costs the most'.",
+        description="Totals for a window and filters: requests, cost, tokens, latency, TTFT, error rate; optionally "
+        "by model, customer or status. E.g. yesterday's spend, which customer costs most.",
         annotations=READ_ONLY,
     )
     server.add_tool(
         list_traces,
         name="list_traces",
         title="List Respan traces",
-        description="Traces (multi-step workflows) in a window with their span and LLM-call counts, duration, cost, "
-        "tokens and errors; filter by customer, workflow, errors, cost or duration.",
+        description="Traces (multi-step workflows) in a window: spans, LLM calls, duration, cost, tokens, errors; "
+        "filter by customer, workflow, errors, cost or duration.",
         annotations=READ_ONLY,
     )
     server.add_tool(
         get_trace,
         name="get_trace",
         title="Read one Respan trace",
-        description="One trace's span tree, indented: each span's name, type, model, latency, cost, tokens and "
-        "errors. Big trees are cut with a note saying how to see the rest.",
+        description="One trace's span tree: each span's type, model, latency, cost, tokens, errors and log id "
+        "(for get_log).",
         annotations=READ_ONLY,
     )
     if not read_only:
@@ -570,8 +563,8 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             create_log,
             name="create_log",
             title="Log an LLM call to Respan",
-            description="Record an LLM call made without the Respan gateway (your own provider call), with its "
-            "input, output, usage, cost, latency, customer and metadata, so it shows up in Respan's logs.",
+            description="Record an LLM call made outside the gateway (input, output, usage, cost, latency, "
+            "customer, metadata) in Respan's logs.",
             annotations=ToolAnnotations(
                 read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
             ),

@@ -38,7 +38,7 @@ from respan_mcp.state import AppState, app_state, page_number, reply, tool_error
 
 log = logging.getLogger(__name__)
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 MCP_PROMPT_LIMIT = 100  # prompts listed with their arguments in prompts/list
 MCP_VERSION_FETCHES = 20  # extra requests one prompts/list may make to find arguments
 MCP_PROMPT_PAGE = 100
@@ -80,9 +80,9 @@ class RenderOutput(BaseModel):
 
 async def list_prompts(
     ctx: Context,
-    query: Annotated[str | None, Field(description="Only prompts whose name contains this text.")] = None,
-    limit: Annotated[int, Field(ge=1, le=100, description="Prompts per page.")] = 20,
-    cursor: Annotated[str | None, Field(description="The page to fetch, as given by the previous answer.")] = None,
+    query: Annotated[str | None, Field(description="Only names containing this")] = None,
+    limit: Annotated[int, Field(ge=1, le=100, description="Per page")] = 20,
+    cursor: Annotated[str | None, Field(description="next_cursor of the last answer")] = None,
 ) -> Annotated[CallToolResult, PromptListOutput]:
     page = page_number(cursor)
     with tool_errors():
@@ -97,10 +97,10 @@ async def list_prompts(
 
 async def get_prompt(
     ctx: Context,
-    prompt_id: Annotated[str, Field(description="The prompt's id (list_prompts shows it).")],
+    prompt_id: Annotated[str, Field(description="The prompt's id")],
     version: Annotated[
         int | str | None,
-        Field(description="A version number, 'latest' (newest draft); omit for the deployed version."),
+        Field(description="A number or 'latest'; omit = deployed"),
     ] = None,
 ) -> Annotated[CallToolResult, PromptDetailOutput]:
     store = prompt_store(app_state(ctx))
@@ -153,41 +153,36 @@ async def get_prompt(
 
 async def render_prompt(
     ctx: Context,
-    prompt_id: Annotated[str, Field(description="The prompt's id.")],
+    prompt_id: Annotated[str, Field(description="The prompt's id")],
     variables: Annotated[
         dict[str, Any] | None,
         Field(
-            description="Values for the template. A value is a string/number/object, or typed: "
-            "{_type:'text',value}, {_type:'image_url',value:url}, {_type:'json',value:obj}, "
-            "{_type:'prompt',prompt_id,version?,variables?} (composition)."
+            description="Template values; typed: {_type:'text'|'image_url'|'json', value} or "
+            "{_type:'prompt', prompt_id, version?, variables?}"
         ),
     ] = None,
-    version: Annotated[
-        int | str | None, Field(description="A version number, 'latest' (newest draft); omit for the deployed one.")
-    ] = None,
+    version: Annotated[int | str | None, Field(description="A number or 'latest'; omit = deployed")] = None,
     messages: Annotated[
         list[dict[str, Any]] | None,
-        Field(description="The chat request's own messages (v2 appends them after the prompt's)."),
+        Field(description="The request's own messages (v2 appends them)"),
     ] = None,
     request_params: Annotated[
         dict[str, Any] | None,
-        Field(description="The chat request's other parameters (model, temperature, ...) to merge with the prompt's."),
+        Field(description="The request's other parameters (model, temperature, ...)"),
     ] = None,
-    schema_version: Annotated[int, Field(ge=1, le=2, description="1 (default, legacy) or 2 (recommended).")] = 1,
+    schema_version: Annotated[int, Field(ge=1, le=2, description="1 (default) or 2 (recommended)")] = 1,
     override: Annotated[
         bool | None,
-        Field(description="v1: true = the prompt's config wins over the request; false = the request wins."),
+        Field(description="v1: true = the prompt's config wins"),
     ] = None,
     override_params: Annotated[
-        dict[str, Any] | None, Field(description="v1: parameters (and messages) applied over the prompt's.")
+        dict[str, Any] | None, Field(description="v1: parameters (and messages) over the prompt's")
     ] = None,
     override_config: Annotated[
-        dict[str, Any] | None, Field(description="v1: {messages_override_mode: 'append' | 'override'}.")
+        dict[str, Any] | None, Field(description="v1: {messages_override_mode: 'append'|'override'}")
     ] = None,
-    patch: Annotated[
-        dict[str, Any] | None, Field(description="v2: parameter overrides (not messages or input).")
-    ] = None,
-    strict: Annotated[bool, Field(description="Fail when a variable the template uses has no value.")] = False,
+    patch: Annotated[dict[str, Any] | None, Field(description="v2: parameter overrides")] = None,
+    strict: Annotated[bool, Field(description="Fail on a variable without a value")] = False,
 ) -> Annotated[CallToolResult, RenderOutput]:
     store = prompt_store(app_state(ctx))
     try:
@@ -290,29 +285,26 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         list_prompts,
         name="list_prompts",
         title="List Respan managed prompts",
-        description="List the organisation's managed prompts (id, name, live and newest version, model), "
-        "optionally filtered by name. Use the id with get_prompt, render_prompt or chat_completion(prompt=...).",
+        description="List managed prompts (id, name, live and newest version, model), optionally by name. Use an id "
+        "with get_prompt, render_prompt or chat_completion(prompt=...).",
         annotations=READ_ONLY,
     )
     server.add_tool(
         get_prompt,
         name="get_prompt",
         title="Inspect a Respan managed prompt",
-        description="One managed prompt: its versions (which is live, which is the newest draft) and the selected "
-        "version's message templates, parameters and variables with their defaults.",
+        description="One managed prompt: its versions (live, newest draft) and one version's templates, parameters "
+        "and variables with defaults.",
         annotations=READ_ONLY,
     )
     server.add_tool(
         render_prompt,
         name="render_prompt",
         title="Render a Respan prompt without calling a model",
-        description="Show exactly the messages and parameters the Respan gateway would send for a managed prompt, "
-        "without spending a token: Jinja templates, default and typed variables, composed child prompts, "
-        "version selection and the v1/v2 merge rules. Names missing and unused variables (strict=true fails on "
-        "missing ones). Use it before chat_completion(prompt=...) to check variables.",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-        ),
+        description="The exact messages and parameters the gateway would send for a managed prompt, rendered here "
+        "without spending a token (Jinja, defaults, typed variables, composition, versions, v1/v2 merge rules); "
+        "names missing and unused variables. Check variables here before chat_completion(prompt=...).",
+        annotations=READ_ONLY,
     )
     lowlevel = lowlevel_server(server)
 
