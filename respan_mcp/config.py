@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.respan.ai/api"
 DEFAULT_DOCS_SOURCE = "https://www.respan.ai/docs/llms.txt"  # the full index Respan's own CLI names
-TOOLSETS = ("gateway", "prompts", "logs", "docs")
+TOOLSETS = ("gateway", "prompts", "logs", "docs")  # the default
+OPT_IN_TOOLSETS: tuple[str, ...] = ()  # offered only when named (or with 'all')
+ALL_TOOLSETS = (*TOOLSETS, *OPT_IN_TOOLSETS)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DOCS_STALE_AFTER_DAYS = 14  # an index older than this is reported as stale
@@ -126,11 +128,11 @@ class Settings(BaseSettings):
     def _known_toolsets(cls, value: list[str]) -> list[str]:
         wanted = [v.lower() for v in value]
         if "all" in wanted:
-            return list(TOOLSETS)
-        unknown = sorted(set(wanted) - set(TOOLSETS))
+            return list(ALL_TOOLSETS)
+        unknown = sorted(set(wanted) - set(ALL_TOOLSETS))
         if unknown:
-            raise ValueError(f"unknown toolset(s) {unknown}; choose from {', '.join(TOOLSETS)} or 'all'")
-        return [t for t in TOOLSETS if t in wanted]
+            raise ValueError(f"unknown toolset(s) {unknown}; choose from {', '.join(ALL_TOOLSETS)} or 'all'")
+        return [t for t in ALL_TOOLSETS if t in wanted]
 
     @field_validator("log_level")
     @classmethod

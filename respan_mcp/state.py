@@ -78,19 +78,6 @@ def reply(ctx: Context, text: str, structured: dict[str, Any] | None = None, *, 
     return text_result(text, scrub_held(structured, secrets) if structured is not None else None)
 
 
-def page_number(cursor: str | None) -> int:
-    """The page a `cursor` from a previous answer names (cursors are page numbers; none = the first)."""
-    if not cursor:
-        return 1
-    try:
-        page = int(str(cursor).removeprefix("page:"))
-    except ValueError:
-        raise ToolError(f"cursor {cursor!r} is not one this tool gave out; omit it for the first page") from None
-    if page < 1:
-        raise ToolError("cursor must be a page number from a previous answer")
-    return page
-
-
 @contextmanager
 def tool_errors() -> Iterator[None]:
     """Turn errors a model can act on into ToolErrors, whose text the model reads."""

@@ -25,9 +25,11 @@ async def test_list_prompts_pages_and_filters(client: Client) -> None:
     assert not result.is_error
     assert text.startswith("52 prompt(s); page 1 of 3:")
     assert "p_greet | Greeting | v1 | v2 | gpt-4o-mini | 2026-11-20" in text
-    assert 'Next page: list_prompts(cursor="2")' in text
+    assert 'Next page: list_prompts(cursor="' in text
     assert "Hello {{" not in text and "filters_data" not in text  # no version messages, no filter dump
-    last, text3 = await call(client, "list_prompts", limit=20, cursor="3")
+    assert result.structured_content["prompts"][0]["live_version"] == 1
+    second, _ = await call(client, "list_prompts", cursor=result.structured_content["next_cursor"])
+    last, text3 = await call(client, "list_prompts", cursor=second.structured_content["next_cursor"])
     assert "page 3 of 3" in text3 and "Next page" not in text3
     assert last.structured_content["next_cursor"] is None
     _, found = await call(client, "list_prompts", query="summ")

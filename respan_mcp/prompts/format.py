@@ -9,36 +9,48 @@ from respan_mcp.prompts.render import Rendered
 from respan_mcp.prompts.store import prompt_id_of
 
 
-def _version_of(value: Any) -> str:
-    if isinstance(value, dict) and value.get("version") is not None:
-        return f"v{value['version']}"
-    return "-"
+def _version_number(value: Any) -> int | None:
+    if isinstance(value, dict) and isinstance(value.get("version"), int):
+        return int(value["version"])
+    return None
 
 
-def prompt_row(prompt: dict[str, Any]) -> dict[str, Any]:
+def prompt_record(prompt: dict[str, Any]) -> dict[str, Any]:
+    """One prompt of a listing as data (versions as numbers, time as given: ISO 8601)."""
     current = prompt.get("current_version") if isinstance(prompt.get("current_version"), dict) else {}
     live = prompt.get("live_version") if isinstance(prompt.get("live_version"), dict) else {}
     return {
         "id": prompt_id_of(prompt),
         "name": prompt.get("name") or "",
-        "slug": prompt.get("prompt_slug") or "",
-        "live": _version_of(live) if live else "-",
-        "latest": _version_of(current) if current else "-",
-        "model": (live or current or {}).get("model") or "",
-        "updated": str(prompt.get("updated_at") or "")[:10],
+        "slug": prompt.get("prompt_slug") or None,
+        "live_version": _version_number(live),
+        "newest_version": _version_number(current),
+        "model": (live or current or {}).get("model") or None,
+        "updated_at": prompt.get("updated_at") or None,
     }
 
 
-def render_list(rows: list[dict[str, Any]], count: int, page: int, page_size: int, query: str | None) -> str:
-    if not rows:
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    def version(n: int | None) -> str:
+        return f"v{n}" if n is not None else "-"
+
+    return {"id": record["id"], "name": record["name"], "live": version(record["live_version"]),
+            "latest": version(record["newest_version"]), "model": record["model"] or "",
+            "updated": str(record["updated_at"] or "")[:10]}  # fmt: skip
+
+
+def render_list(
+    records: list[dict[str, Any]], count: int, page: int, page_size: int, query: str | None, next_cursor: str | None
+) -> str:
+    if not records:
         what = f" matching {query!r}" if query else ""
         return f"No prompts{what}." + (" Try a shorter name." if query else "")
     pages = max(1, -(-count // page_size))
     head = f"{count} prompt(s){f' matching {query!r}' if query else ''}; page {page} of {pages}:"
+    rows = [_row(r) for r in records]
     text = head + "\n" + table(rows, ["id", "name", "live", "latest", "model", "updated"], widths={"name": 40})
-    if page < pages:
-        args = f'cursor="{page + 1}"' + (f", query={query!r}" if query else "")
-        text += f"\nNext page: list_prompts({args})"
+    if next_cursor:
+        text += f'\nNext page: list_prompts(cursor="{next_cursor}")'
     text += "\nInspect one with get_prompt(prompt_id=...); preview it with render_prompt."
     return text
 

@@ -28,13 +28,14 @@ from mcp_types import (
 )
 from pydantic import BaseModel, Field
 
+from respan_mcp.cursor import decode_cursor, encode_cursor
 from respan_mcp.errors import RespanError, UserError
 from respan_mcp.output import compact_json, content_text, render_conversation
-from respan_mcp.prompts.format import prompt_row, render_list, render_params, render_rendered
+from respan_mcp.prompts.format import prompt_record, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
 from respan_mcp.prompts.store import PromptStore, prompt_id_of
 from respan_mcp.sdk_compat import lowlevel_server
-from respan_mcp.state import AppState, app_state, page_number, reply, tool_errors
+from respan_mcp.state import AppState, app_state, reply, tool_errors
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +53,21 @@ def prompt_store(state: AppState) -> PromptStore:
     return store
 
 
+class PromptRecord(BaseModel):
+    id: str
+    name: str
+    slug: str | None
+    live_version: int | None
+    newest_version: int | None
+    model: str | None
+    updated_at: str | None
+
+
 class PromptListOutput(BaseModel):
     count: int
     page: int
     next_cursor: str | None = None
-    prompts: list[dict[str, Any]]
+    prompts: list[PromptRecord]
 
 
 class PromptDetailOutput(BaseModel):
@@ -84,14 +95,20 @@ async def list_prompts(
     limit: Annotated[int, Field(ge=1, le=100, description="Per page")] = 20,
     cursor: Annotated[str | None, Field(description="next_cursor of the last answer")] = None,
 ) -> Annotated[CallToolResult, PromptListOutput]:
-    page = page_number(cursor)
+    page = 1
     with tool_errors():
+        if cursor:  # the cursor carries the query and page size: alone, it continues that listing
+            state, page = decode_cursor("list_prompts", cursor)
+            query, limit = state.get("query"), int(state.get("limit") or limit)
         data = await prompt_store(app_state(ctx)).list_page(query, page, limit)
-    rows = [prompt_row(p) for p in data.get("results") or [] if isinstance(p, dict)]
-    count = int(data.get("count") or len(rows))
-    text = render_list(rows, count, page, limit, query)
+    records = [prompt_record(p) for p in data.get("results") or [] if isinstance(p, dict)]
+    count = int(data.get("count") or len(records))
     has_next = bool(data.get("next")) or page * limit < count
-    output = PromptListOutput(count=count, page=page, next_cursor=str(page + 1) if has_next else None, prompts=rows)
+    next_cursor = encode_cursor("list_prompts", {"query": query, "limit": limit}, page + 1) if has_next else None
+    text = render_list(records, count, page, limit, query, next_cursor)
+    output = PromptListOutput(
+        count=count, page=page, next_cursor=next_cursor, prompts=[PromptRecord(**r) for r in records]
+    )
     return reply(ctx, text, output.model_dump(), more="use a smaller limit")
 
 
