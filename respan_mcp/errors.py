@@ -20,6 +20,10 @@ class BadInputError(UserError):
     """An argument refused before any request is made (an id that is not one path segment, ...)."""
 
 
+class NotFoundError(UserError):
+    """What was asked for does not exist (a docs page, a prompt): resources answer -32002 for it."""
+
+
 class RespanError(UserError):
     """A failed Respan call, with a message written for the model that made it."""
 

@@ -20,6 +20,7 @@ from respan_mcp.request_scope import request_api_key
 if TYPE_CHECKING:
     import httpx
 
+    from respan_mcp.prompts.store import PromptStore
     from respan_mcp.respan import RespanClient
 
 
@@ -46,6 +47,16 @@ class AppState:
             if close is not None:
                 await close()
         self.services.clear()
+
+
+def prompt_store(state: AppState) -> PromptStore:
+    """The prompt cache of this process (created on first use)."""
+    from respan_mcp.prompts.store import PromptStore
+
+    store = state.services.get("prompts")
+    if store is None:
+        store = state.services["prompts"] = PromptStore(state.respan, state.settings.prompt_cache_ttl)
+    return store  # type: ignore[no-any-return]
 
 
 def app_state(ctx: Context) -> AppState:

@@ -5,15 +5,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, Resource, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from respan_mcp.config import DOCS_STALE_AFTER_DAYS
 from respan_mcp.docs.errors import FetchError
+from respan_mcp.errors import NotFoundError
 from respan_mcp.output import budget_chars
 from respan_mcp.redact import scrub_held
+from respan_mcp.resource_list import add_resource_lister
 from respan_mcp.state import AppState, app_state, held_secrets, reply
+from respan_mcp.surface_errors import not_found_or_invalid
 
 # The index code (sqlite3, the cleaners, the crawler) loads on the first docs call, not at start-up.
 if TYPE_CHECKING:
@@ -151,6 +154,20 @@ async def read_doc(
     return reply(ctx, text, output.model_dump())
 
 
+LISTED_PAGES = 50
+
+
+async def _listed_pages(state: AppState) -> list[Resource]:
+    """The docs' first pages in navigation order, when an index exists (listing never builds one)."""
+    index = docs_service(state).index()
+    if index is None:
+        return []
+    return [
+        Resource(uri=f"respan-docs://{path}", name=path, title=title, mime_type="text/markdown")
+        for path, title, _ in index.paths()[:LISTED_PAGES]
+    ]
+
+
 def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         search_docs,
@@ -169,6 +186,8 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         annotations=READ_ONLY,
     )
 
+    add_resource_lister(server, _listed_pages)
+
     @server.resource(
         "respan-docs://{+path}",
         name="respan-docs",
@@ -180,11 +199,9 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         from respan_mcp.docs.render import resolve
 
         state: Any = ctx.request_context.lifespan_context
-        try:
+        with not_found_or_invalid(f"respan-docs://{path}"):
             index, _ = await docs_service(state).ensure()
-        except FetchError as exc:
-            raise ResourceError(str(exc)) from None
-        page, _, suggestions = resolve(index, path)
-        if page is None:
-            raise ResourceError(f"No docs page {path!r}. Closest: {', '.join(suggestions) or 'none'}.")
+            page, _, suggestions = resolve(index, path)
+            if page is None:
+                raise NotFoundError(f"No docs page {path!r}. Closest: {', '.join(suggestions) or 'none'}.")
         return scrub_held(f"# {page.title}\n{page.url}\n\n{page.markdown}", held_secrets(state.settings))

@@ -3,39 +3,21 @@
 import logging
 from typing import Annotated, Any
 
-import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from mcp.shared.exceptions import MCPError
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import (
-    INVALID_PARAMS,
     CallToolResult,
-    CompleteRequestParams,
-    CompleteResult,
-    Completion,
-    GetPromptRequestParams,
-    GetPromptResult,
-    ListPromptsResult,
-    PaginatedRequestParams,
-    Prompt,
-    PromptArgument,
-    PromptMessage,
-    PromptReference,
-    ResourceTemplateReference,
-    TextContent,
     ToolAnnotations,
 )
 from pydantic import BaseModel, Field
 
 from respan_mcp.cursor import decode_cursor, encode_cursor
-from respan_mcp.errors import RespanError, UserError
-from respan_mcp.output import compact_json, content_text, render_conversation
+from respan_mcp.errors import UserError
+from respan_mcp.output import compact_json, render_conversation
 from respan_mcp.prompts.format import prompt_record, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
-from respan_mcp.prompts.store import PromptStore, prompt_id_of
-from respan_mcp.sdk_compat import lowlevel_server
-from respan_mcp.state import AppState, app_state, reply, tool_errors
+from respan_mcp.state import app_state, prompt_store, reply, tool_errors
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +25,6 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 MCP_PROMPT_LIMIT = 100  # prompts listed with their arguments in prompts/list
 MCP_VERSION_FETCHES = 20  # extra requests one prompts/list may make to find arguments
 MCP_PROMPT_PAGE = 100
-
-
-def prompt_store(state: AppState) -> PromptStore:
-    store = state.services.get("prompts")
-    if store is None:
-        store = state.services["prompts"] = PromptStore(state.respan, state.settings.prompt_cache_ttl)
-    assert isinstance(store, PromptStore)
-    return store
 
 
 class PromptRecord(BaseModel):
@@ -236,67 +210,6 @@ async def render_prompt(
     return reply(ctx, text, output.model_dump(), more="the full messages are in the structured content")
 
 
-# -- managed prompts as MCP prompts ------------------------------------------------------------
-
-
-async def _all_prompts(store: PromptStore) -> list[dict[str, Any]]:
-    prompts: list[dict[str, Any]] = []
-    for page in range(1, 6):
-        data = await store.list_page(None, page, MCP_PROMPT_PAGE)
-        results = [p for p in data.get("results") or [] if isinstance(p, dict)]
-        prompts.extend(results)
-        if not data.get("next") or not results:
-            break
-    return prompts
-
-
-async def _listed_version(store: PromptStore, prompt: dict[str, Any], budget: list[int]) -> PromptVersion | None:
-    """The version prompts/get will render (the live one, else the newest), cheaply.
-
-    The list answer usually embeds the newest version with its messages: when that is also the
-    live one (or nothing is live), it costs no request. Otherwise one request fetches the live
-    version, while the listing's budget lasts: management APIs allow 60 requests a minute.
-    """
-    prompt_id = prompt_id_of(prompt)
-    current = prompt.get("current_version")
-    embedded: dict[str, Any] = current if isinstance(current, dict) else {}
-    live = prompt.get("live_version") if isinstance(prompt.get("live_version"), dict) else None
-    usable = isinstance(embedded.get("messages"), list)
-    if usable and (live is None or live.get("version") == embedded.get("version")):
-        version = PromptVersion.from_api(prompt_id, embedded)
-        version.deployed = live is not None
-        return version
-    if live is None or not live.get("version") or budget[0] <= 0:
-        return None
-    budget[0] -= 1
-    return PromptVersion.from_api(prompt_id, await store.version(prompt_id, int(live["version"])))
-
-
-async def _mcp_prompt(store: PromptStore, prompt: dict[str, Any], budget: list[int]) -> Prompt:
-    from respan_mcp.prompts.render import variables_of
-
-    prompt_id = prompt_id_of(prompt)
-    arguments: list[PromptArgument] = []
-    description = prompt.get("description") or f"Respan managed prompt {prompt_id}"
-    try:
-        version = await _listed_version(store, prompt, budget)
-        if version is None:
-            return Prompt(name=prompt_id, title=prompt.get("name") or None, description=description)
-        for name in variables_of(version.messages):
-            default = version.defaults.get(name)
-            arguments.append(
-                PromptArgument(
-                    name=name,
-                    description=f"default: {compact_json(default, 80)}" if default is not None else None,
-                    required=default is None,
-                )
-            )
-        description += f" (v{version.version}{', deployed' if version.deployed else ', newest draft'})"
-    except UserError as exc:
-        log.info("no arguments for prompt %s: %s", prompt_id, exc)
-    return Prompt(name=prompt_id, title=prompt.get("name") or None, description=description, arguments=arguments)
-
-
 def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         list_prompts,
@@ -323,100 +236,6 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         "names missing and unused variables. Check variables here before chat_completion(prompt=...).",
         annotations=READ_ONLY,
     )
-    lowlevel = lowlevel_server(server)
+    from respan_mcp.prompts.surfaces import register_surfaces
 
-    async def mcp_list_prompts(ctx: Any, params: PaginatedRequestParams | None) -> ListPromptsResult:
-        state: AppState = ctx.lifespan_context
-        if state.respan.current_key() is None:
-            return ListPromptsResult(prompts=[])  # no key yet: nothing to offer, nothing to fail
-        store = prompt_store(state)
-        try:
-            prompts = await _all_prompts(store)
-        except RespanError as exc:
-            raise MCPError(code=INVALID_PARAMS, message=exc.message) from None
-        found: list[Prompt | None] = [None] * min(len(prompts), MCP_PROMPT_LIMIT)
-        limiter = anyio.Semaphore(8)
-        budget = [MCP_VERSION_FETCHES]
-
-        async def one(i: int, prompt: dict[str, Any]) -> None:
-            async with limiter:
-                found[i] = await _mcp_prompt(store, prompt, budget)
-
-        async with anyio.create_task_group() as group:
-            for i, prompt in enumerate(prompts[:MCP_PROMPT_LIMIT]):
-                group.start_soon(one, i, prompt)
-        listed = [p for p in found if p is not None]
-        listed += [
-            Prompt(name=prompt_id_of(p), title=p.get("name") or None, description=p.get("description") or None)
-            for p in prompts[MCP_PROMPT_LIMIT:]
-        ]
-        return ListPromptsResult(prompts=listed)
-
-    async def mcp_get_prompt(ctx: Any, params: GetPromptRequestParams) -> GetPromptResult:
-        state: AppState = ctx.lifespan_context
-        store = prompt_store(state)
-        try:
-            prompt = await store.get(params.name)
-            version = await store.load(params.name, None if prompt.get("live_version") else "latest")
-            rendered = await render_version(version, dict(params.arguments or {}), store.load)
-        except UserError as exc:
-            raise MCPError(code=INVALID_PARAMS, message=f"prompt {params.name!r}: {exc}") from None
-        messages = []
-        for message in rendered.messages:
-            role = message.get("role")
-            text = content_text(message.get("content"))
-            if role in ("system", "developer"):
-                text = f"[{role} instructions]\n{text}"
-            messages.append(
-                PromptMessage(role="assistant" if role == "assistant" else "user", content=TextContent(text=text))
-            )
-        note = f"Respan prompt {params.name} v{rendered.version}"
-        if rendered.missing:
-            note += f"; missing variables rendered empty: {', '.join(rendered.missing)}"
-        return GetPromptResult(description=note, messages=messages)
-
-    lowlevel.add_request_handler("prompts/list", PaginatedRequestParams, mcp_list_prompts)
-    lowlevel.add_request_handler("prompts/get", GetPromptRequestParams, mcp_get_prompt)
-
-    @server.resource(
-        "respan-prompt://{prompt_id}",
-        name="respan-prompt",
-        title="Respan managed prompt",
-        description="A managed prompt's deployed version: message templates, parameters and variables.",
-        mime_type="text/plain",
-    )
-    async def prompt_resource(prompt_id: str, ctx: Context) -> str:
-        store = prompt_store(app_state(ctx))
-        try:
-            version = await store.load(prompt_id, None)
-        except UserError as exc:
-            raise ResourceError(f"prompt {prompt_id!r}: {exc}") from None
-        return (
-            f"Respan prompt {prompt_id} v{version.version}\nParameters: {render_params(version.params)}\n"
-            f"Variable defaults: {compact_json(version.defaults)}\n\n{render_conversation(version.messages)[0]}"
-        )
-
-    async def complete(ctx: Any, params: CompleteRequestParams) -> CompleteResult:
-        """Suggest prompt ids for respan-prompt://{prompt_id}, and a prompt argument's default value."""
-        state: AppState = ctx.lifespan_context
-        ref, argument = params.ref, params.argument
-        typed = (argument.value or "").lower()
-        values: list[str] = []
-        try:
-            store = prompt_store(state)
-            if isinstance(ref, ResourceTemplateReference) and ref.uri.startswith("respan-prompt://"):
-                prompts = await _all_prompts(store)
-                ids = [prompt_id_of(p) for p in prompts]
-                values = [i for i in ids if i.lower().startswith(typed)] or [
-                    prompt_id_of(p) for p in prompts if typed in str(p.get("name", "")).lower()
-                ]
-            elif isinstance(ref, PromptReference):
-                version = await store.load(ref.name, None)
-                default = version.defaults.get(argument.name)
-                if default is not None and str(default).lower().startswith(typed):
-                    values = [str(default)]
-        except UserError as exc:
-            log.info("no completions: %s", exc)
-        return CompleteResult(completion=Completion(values=values[:100], total=len(values), has_more=len(values) > 100))
-
-    lowlevel.add_request_handler("completion/complete", CompleteRequestParams, complete)
+    register_surfaces(server)
