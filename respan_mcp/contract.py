@@ -150,12 +150,11 @@ def _compact(node: Any, defs: dict[str, Any]) -> Any:
     if node.get("additionalProperties") is True:  # the default; it only hides the anyOf simplification
         node = {k: v for k, v in node.items() if k != "additionalProperties"}
     variants = node.get("anyOf")
-    if isinstance(variants, list) and all(set(_compact(v, defs)) == {"type"} for v in variants):
-        # `anyOf [{type: number}, {type: null}]` says the same as `type: [number, null]`, in a third of the text.
-        node = {
-            **{k: v for k, v in node.items() if k != "anyOf"},
-            "type": [_resolve(v, defs)["type"] for v in variants],
-        }
+    if isinstance(variants, list) and any(_resolve(v, defs).get("type") == "null" for v in variants):
+        # Results leave out what is unknown (see drop_none) instead of sending null: `X | None` is just X.
+        rest = [v for v in variants if _resolve(v, defs).get("type") != "null"]
+        node = {k: v for k, v in node.items() if k != "anyOf"}
+        node = {**_resolve(rest[0], defs), **node} if len(rest) == 1 else {**node, "anyOf": rest}
     out = {}
     for key, value in node.items():
         # An output's defaults and required say nothing a program needs; descriptions are for inputs (the model
@@ -208,3 +207,12 @@ def apply_contract(server: Any) -> None:
         tool.parameters = portable(tool.parameters)
         tool.fn_metadata.output_schema = compact_output(tool.fn_metadata.output_schema)
         contract_tool(server, tool)
+
+
+def drop_none(value: Any) -> Any:
+    """Structured results leave out unknown values rather than sending null (their schemas say so)."""
+    if isinstance(value, dict):
+        return {k: drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_none(v) for v in value]
+    return value

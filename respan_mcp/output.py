@@ -11,8 +11,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mcp_types import CallToolResult, TextContent
-
 CHARS_PER_TOKEN = 4  # a conservative average for English text and JSON-ish content
 
 
@@ -139,9 +137,3 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, widths: 
         ]
         lines.append(" | ".join(cell or "-" for cell in cells))
     return "\n".join(lines)
-
-
-def text_result(text: str, structured: dict[str, Any] | None = None, *, is_error: bool = False) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=structured, is_error=is_error
-    )

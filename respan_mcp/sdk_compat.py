@@ -52,6 +52,11 @@ def contract_tool(server: Any, tool: Any) -> None:
     server._tool_manager._tools[tool.name] = replacement
 
 
+def set_body(response: Any, body: bytes) -> None:
+    """Give a streamed httpx response the body we read ourselves (in capped chunks), so `.text` works."""
+    response._content = body
+
+
 def wants_progress(request: Any) -> bool:
     """Whether the caller asked for progress notifications on this request."""
     meta: Any = request.meta or {}

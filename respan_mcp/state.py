@@ -9,54 +9,68 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, TextContent
 
 from respan_mcp.config import Settings
+from respan_mcp.contract import drop_none
 from respan_mcp.errors import UserError
-from respan_mcp.output import fit, text_result
+from respan_mcp.output import fit
 from respan_mcp.redact import scrub_held
 from respan_mcp.request_scope import request_api_key
 
 if TYPE_CHECKING:
     import httpx
 
+    from respan_mcp.docs.service import DocsService
     from respan_mcp.prompts.store import PromptStore
     from respan_mcp.respan import RespanClient
 
 
 @dataclass
 class AppState:
+    """The lifespan context: settings, and each capability's long-lived object, created on first use
+    (the Respan client, the prompt cache, the docs index) so nothing heavy sits on the start-up path."""
+
     settings: Settings
     transport: httpx.AsyncBaseTransport | None = None
-    # Capability-owned objects created on first use (the Respan client, the docs index,
-    # the prompt cache, ...), so nothing heavy sits on the start-up path.
-    services: dict[str, Any] = field(default_factory=dict)
+    _respan: RespanClient | None = field(default=None, repr=False)
+    _prompts: PromptStore | None = field(default=None, repr=False)
+    _docs: DocsService | None = field(default=None, repr=False)
 
     @property
     def respan(self) -> RespanClient:
-        client = self.services.get("respan")
-        if client is None:
+        if self._respan is None:
             from respan_mcp.respan import RespanClient  # httpx costs ~0.1 s to import
 
-            client = self.services["respan"] = RespanClient(self.settings, transport=self.transport)
-        return client  # type: ignore[no-any-return]
+            self._respan = RespanClient(self.settings, transport=self.transport)
+        return self._respan
+
+    @property
+    def prompts(self) -> PromptStore:
+        if self._prompts is None:
+            from respan_mcp.prompts.store import PromptStore
+
+            self._prompts = PromptStore(self.respan, self.settings.prompt_cache_ttl)
+        return self._prompts
+
+    @property
+    def docs(self) -> DocsService:
+        if self._docs is None:
+            from respan_mcp.docs.service import DocsService  # sqlite3 and the cleaners: on first docs use
+
+            self._docs = DocsService(self.settings)
+        return self._docs
 
     async def aclose(self) -> None:
-        for service in list(self.services.values()):
-            close = getattr(service, "aclose", None)
-            if close is not None:
-                await close()
-        self.services.clear()
+        if self._docs is not None:
+            await self._docs.aclose()
+        if self._respan is not None:
+            await self._respan.aclose()
+        self._respan = self._prompts = self._docs = None
 
 
 def prompt_store(state: AppState) -> PromptStore:
-    """The prompt cache of this process (created on first use)."""
-    from respan_mcp.prompts.store import PromptStore
-
-    store = state.services.get("prompts")
-    if store is None:
-        store = state.services["prompts"] = PromptStore(state.respan, state.settings.prompt_cache_ttl)
-    return store  # type: ignore[no-any-return]
+    return state.prompts
 
 
 def app_state(ctx: Context) -> AppState:
@@ -86,7 +100,8 @@ def reply(ctx: Context, text: str, structured: dict[str, Any] | None = None, *, 
     settings = app_state(ctx).settings
     secrets = held_secrets(settings)
     text = scrub_held(fit(text, settings.max_result_tokens, more=more), secrets)
-    return text_result(text, scrub_held(structured, secrets) if structured is not None else None)
+    clean = drop_none(scrub_held(structured, secrets)) if structured is not None else None
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=clean)
 
 
 @contextmanager

@@ -129,7 +129,7 @@ async def test_pagination_to_the_end_and_back(client: Client) -> None:
         page, text = await call(client, "search_logs", cursor=cursor)
         assert "customer_identifier=acme · metadata__feature=checkout" in text
         seen += [row["id"] for row in page.structured_content["logs"]]
-        cursor = page.structured_content["next_cursor"]
+        cursor = page.structured_content.get("next_cursor")
     assert len(seen) == count == len(set(seen))
 
 
@@ -188,7 +188,7 @@ async def test_summarize_logs_totals_error_rate_breakdown(client: Client, fake: 
     summary = result.structured_content["summary"]
     production = [log for log in fake.logs.logs if log["environment"] == "production"]
     assert summary["number_of_requests"] <= len(production)
-    assert result.structured_content["errors"] is not None
+    assert result.structured_content.get("errors") is not None
     _, all_of_them = await call(client, "summarize_logs", since="1h", group_by="status")
     assert "By status (from all " in all_of_them
 

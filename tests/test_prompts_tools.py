@@ -31,7 +31,7 @@ async def test_list_prompts_pages_and_filters(client: Client) -> None:
     second, _ = await call(client, "list_prompts", cursor=result.structured_content["next_cursor"])
     last, text3 = await call(client, "list_prompts", cursor=second.structured_content["next_cursor"])
     assert "page 3 of 3" in text3 and "Next page" not in text3
-    assert last.structured_content["next_cursor"] is None
+    assert "next_cursor" not in last.structured_content  # unknown values are left out, not null
     _, found = await call(client, "list_prompts", query="summ")
     assert "1 prompt(s) matching 'summ'" in found and "p_summary" in found
     bad, text_bad = await call(client, "list_prompts", cursor="nonsense")
@@ -44,8 +44,8 @@ async def test_get_prompt_shows_versions_and_variables(client: Client) -> None:
     assert "Showing v1 (deployed)" in text
     assert 'name, persona (default "a helpful assistant"), vip' in text.replace("'", '"')
     assert "[system] You are {{ persona }}." in text
-    assert result.structured_content["selected"]["variables"] == {"name": None, "persona": "a helpful assistant",
-                                                                 "vip": None}  # fmt: skip
+    assert result.structured_content["selected"]["variables"] == [
+        {"name": "name"}, {"name": "persona", "default": '"a helpful assistant"'}, {"name": "vip"}]  # fmt: skip
     _, latest = await call(client, "get_prompt", prompt_id="p_greet", version="latest")
     assert "Showing v2 (newest draft)" in latest and 'model="gpt-4o"' in latest
     missing, text_missing = await call(client, "get_prompt", prompt_id="nope")

@@ -22,6 +22,7 @@ from respan_mcp.docs.errors import FetchError
 from respan_mcp.docs.limits import MAX_FILE_BYTES as MAX_PAGE_BYTES
 from respan_mcp.docs.limits import MAX_PAGES, MAX_TOTAL_BYTES
 from respan_mcp.docs.store import RawPage
+from respan_mcp.sdk_compat import set_body
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ class Crawler:
                     if self.total_bytes > MAX_TOTAL_BYTES:
                         raise FetchError(f"{url}: the crawl passed {MAX_TOTAL_BYTES:,} bytes in all; skipped")
                     chunks.append(chunk)
-                response._content = b"".join(chunks)
+                set_body(response, b"".join(chunks))
                 return response
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 

@@ -39,10 +39,10 @@ class ReadDocOutput(BaseModel):
     title: str
     url: str
     path: str
-    section: str | None
+    section: str | None = None
     text: str
     offset: int
-    next_offset: int | None
+    next_offset: int | None = None
     total_chars: int
 
 
@@ -54,13 +54,7 @@ class SearchDocsOutput(BaseModel):
 
 
 def docs_service(state: AppState) -> "DocsService":
-    from respan_mcp.docs.service import DocsService
-
-    service = state.services.get("docs")
-    if service is None:
-        service = state.services["docs"] = DocsService(state.settings)
-    assert isinstance(service, DocsService)
-    return service
+    return state.docs
 
 
 async def _index(ctx: Context) -> tuple["DocsIndex", str]:

@@ -101,6 +101,15 @@ def _parse_json(value: Any) -> Any:
     return value
 
 
+def _as_message_data(value: Any) -> Any:
+    """Messages (a list of objects), one message (an object), text, or else JSON text of whatever it was."""
+    if value is None or isinstance(value, (str, dict)):
+        return value
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def log_detail(log: dict[str, Any]) -> dict[str, Any]:
     """One whole log as data: the record, plus the conversation, metadata and links (all redacted)."""
     log = redact(log)
@@ -110,8 +119,8 @@ def log_detail(log: dict[str, Any]) -> dict[str, Any]:
     return {
         **log_record(log, []),
         "time_to_first_token_s": _number(log.get("time_to_first_token")),
-        "input": _parse_json(source_in),
-        "output": _parse_json(log.get("completion_message") or log.get("output")),
+        "input": _as_message_data(_parse_json(source_in)),
+        "output": _as_message_data(_parse_json(log.get("completion_message") or log.get("output"))),
         "metadata": log.get("metadata") if isinstance(log.get("metadata"), dict) else None,
         "thread": log.get("thread_identifier"),
         "trace_id": log.get("trace_unique_id"),

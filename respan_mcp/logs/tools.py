@@ -139,35 +139,35 @@ def _page_text(head: str, rows_text: str, shown: int, count: int, page: int, que
 
 class LogRecord(BaseModel):
     id: str
-    time: str | None = Field(description="ISO 8601, UTC")
-    model: str | None
-    log_type: str | None
-    status: str | None
-    status_code: int | None
-    latency_s: float | None
-    cost_usd: float | None
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    customer: str | None
-    error: str | None
+    time: str | None = Field(default=None, description="ISO 8601, UTC")
+    model: str | None = None
+    log_type: str | None = None
+    status: str | None = None
+    status_code: int | None = None
+    latency_s: float | None = None
+    cost_usd: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    customer: str | None = None
+    error: str | None = None
     fields: dict[str, Any] | None = Field(default=None, description="the extra fields asked for (redacted)")
 
 
 class LogDetail(LogRecord):
-    time_to_first_token_s: float | None
-    input: Any
-    output: Any
-    metadata: dict[str, Any] | None
-    thread: str | None
-    trace_id: str | None
-    prompt_id: str | None
-    environment: str | None
+    time_to_first_token_s: float | None = None
+    input: list[dict[str, Any]] | dict[str, Any] | str | None = None
+    output: list[dict[str, Any]] | dict[str, Any] | str | None = None
+    metadata: dict[str, Any] | None = None
+    thread: str | None = None
+    trace_id: str | None = None
+    prompt_id: str | None = None
+    environment: str | None = None
 
 
 class WindowPage(BaseModel):
     count: int
     page: int
-    next_cursor: str | None
+    next_cursor: str | None = None
     start_time: str
     end_time: str
 
@@ -248,7 +248,7 @@ class BreakdownRow(BaseModel):
     requests: int
     cost_usd: float
     tokens: int
-    avg_latency_s: float | None
+    avg_latency_s: float | None = None
     errors: int
 
 
@@ -256,7 +256,7 @@ class SummaryOutput(BaseModel):
     start_time: str
     end_time: str
     summary: dict[str, Any] = Field(description="Respan's totals: number_of_requests, total_cost (USD), ...")
-    errors: int | None
+    errors: int | None = None
     breakdown: list[BreakdownRow] | None = None
     breakdown_sample: int | None = None
 
@@ -319,9 +319,9 @@ async def summarize_logs(
 
 
 class CreatedLog(BaseModel):
-    unique_id: str | None
+    unique_id: str | None = None
     stored_as: list[str] = Field(description="how plain-string input/output were wrapped, if they were")
-    response: dict[str, Any] | None
+    response: dict[str, Any] | None = None
 
 
 async def create_log(
@@ -380,17 +380,17 @@ async def create_log(
 
 class TraceRecord(BaseModel):
     trace_id: str
-    name: str | None
-    start_time: str | None
-    end_time: str | None
-    duration_s: float | None
-    spans: int | None
-    llm_calls: int | None
-    cost_usd: float | None
-    tokens: int | None
+    name: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    duration_s: float | None = None
+    spans: int | None = None
+    llm_calls: int | None = None
+    cost_usd: float | None = None
+    tokens: int | None = None
     errors: int
-    customer: str | None
-    environment: str | None
+    customer: str | None = None
+    environment: str | None = None
 
 
 class TracePageOutput(WindowPage):
@@ -453,16 +453,16 @@ async def list_traces(
 
 
 class SpanRecord(BaseModel):
-    span_id: str | None
-    log_id: str | None = Field(description="the span's log: get_log(log_id=...) opens it")
-    parent_id: str | None
-    name: str | None
-    log_type: str | None
-    model: str | None
-    latency_s: float | None
-    cost_usd: float | None
-    prompt_tokens: int | None
-    completion_tokens: int | None
+    span_id: str | None = None
+    log_id: str | None = Field(default=None, description="the span's log: get_log(log_id=...) opens it")
+    parent_id: str | None = None
+    name: str | None = None
+    log_type: str | None = None
+    model: str | None = None
+    latency_s: float | None = None
+    cost_usd: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
     failed: bool
 
 

@@ -1,5 +1,6 @@
 """MCP skin of the prompts capability: tools, managed prompts as MCP prompts, completions."""
 
+import json
 import logging
 from typing import Annotated, Any
 
@@ -30,11 +31,11 @@ MCP_PROMPT_PAGE = 100
 class PromptRecord(BaseModel):
     id: str
     name: str
-    slug: str | None
-    live_version: int | None
-    newest_version: int | None
-    model: str | None
-    updated_at: str | None
+    slug: str | None = None
+    live_version: int | None = None
+    newest_version: int | None = None
+    model: str | None = None
+    updated_at: str | None = None
 
 
 class PromptListOutput(BaseModel):
@@ -44,10 +45,29 @@ class PromptListOutput(BaseModel):
     prompts: list[PromptRecord]
 
 
+class VersionRow(BaseModel):
+    version: int
+    deployed: bool
+    updated_at: str | None = None
+
+
+class VariableRow(BaseModel):
+    name: str
+    default: str | None = Field(default=None, description="the default value as JSON (absent: no default)")
+
+
+class SelectedVersion(BaseModel):
+    version: int
+    deployed: bool
+    messages: list[dict[str, Any]]
+    params: dict[str, Any]
+    variables: list[VariableRow]
+
+
 class PromptDetailOutput(BaseModel):
     prompt: dict[str, Any]
-    versions: list[dict[str, Any]]
-    selected: dict[str, Any]
+    versions: list[VersionRow]
+    selected: SelectedVersion
 
 
 class RenderOutput(BaseModel):
@@ -128,16 +148,21 @@ async def get_prompt(
     output = PromptDetailOutput(
         prompt={k: v for k, v in prompt.items() if k not in ("current_version", "live_version")},
         versions=[
-            {"version": v.get("version"), "deployed": bool(v.get("is_deployed")), "updated_at": v.get("updated_at")}
+            VersionRow(
+                version=int(v.get("version") or 0), deployed=bool(v.get("is_deployed")), updated_at=v.get("updated_at")
+            )
             for v in versions
         ],
-        selected={
-            "version": selected.version,
-            "deployed": selected.deployed,
-            "messages": selected.messages,
-            "params": selected.params,
-            "variables": variables,
-        },
+        selected=SelectedVersion(
+            version=selected.version,
+            deployed=selected.deployed,
+            messages=selected.messages,
+            params=selected.params,
+            variables=[
+                VariableRow(name=name, default=None if value is None else json.dumps(value, ensure_ascii=False))
+                for name, value in variables.items()
+            ],
+        ),
     )
     return reply(ctx, text, output.model_dump())
 
