@@ -48,21 +48,19 @@ class PromptSpec(BaseModel):
     model_config = ConfigDict(extra="allow")
     prompt_id: Annotated[str, Field(description="The prompt's id")]
     variables: Annotated[JsonObject | None, Field(description="Template values")] = None
-    version: Annotated[int | str | None, Field(description="A number or 'latest'; omit = deployed")] = None
-    echo: Annotated[bool | None, Field(description="Return the rendered messages")] = None
+    version: Annotated[int | str | None, Field(description="Number or 'latest'")] = None
+    echo: Annotated[bool | None, Field(description="Return rendered messages")] = None
     schema_version: Annotated[Literal[1, 2] | None, Field(description="2 recommended")] = None
     override: Annotated[bool | None, Field(description="v1: prompt config wins")] = None
     override_params: Annotated[JsonObject | None, Field(description="v1: params over the prompt's")] = None
     override_config: Annotated[JsonObject | None, Field(description="v1: {messages_override_mode}")] = None
-    patch: Annotated[JsonObject | None, Field(description="v2: param overrides, not messages")] = None
+    patch: Annotated[JsonObject | None, Field(description="v2: param overrides")] = None
 
 
 # Body fields, in the order the tool lists them. Each is sent under its own name when given.
 BODY_PARAMS: dict[str, Any] = {
     "model": Annotated[str | None, Field(description="e.g. 'gpt-4o-mini'; omit when a prompt sets it")],
-    "prompt": Annotated[
-        PromptSpec | None, Field(description="Run a managed prompt (preview it free with render_prompt)")
-    ],
+    "prompt": Annotated[PromptSpec | None, Field(description="A managed prompt to run")],
     "temperature": Annotated[float | None, Field(ge=0, le=2, description="Sampling temperature")],
     "top_p": Annotated[float | None, Field(ge=0, le=1, description="Nucleus sampling mass")],
     "max_tokens": Annotated[int | None, Field(ge=1, description="Cap on generated tokens")],

@@ -119,7 +119,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         chat_completion,
         name="chat_completion",
-        title="Chat completion via the Respan gateway",
+        title="Chat via the Respan gateway",
         description=DESCRIPTION,
         annotations=ToolAnnotations(
             read_only_hint=False,

@@ -195,9 +195,7 @@ async def search_logs(
         str | None,
         Field(description="-id (default: newest first), -cost, latency, -timestamp, ...; '-' = descending"),
     ] = None,
-    fields: Annotated[
-        list[str] | None, Field(description="Extra columns, e.g. ['metadata', 'thread_identifier']")
-    ] = None,
+    fields: Annotated[list[str] | None, Field(description="Extra columns, e.g. ['metadata']")] = None,
     environment: Environment = "production",
     limit: Annotated[int, Field(ge=1, le=100, description="Per page")] = 20,
     cursor: Cursor = None,
@@ -329,11 +327,11 @@ async def create_log(
     model: Annotated[str, Field(description="The model called")],
     input: Annotated[
         list[dict[str, Any]] | str,
-        Field(description="Messages sent [{role, content}], or prompt text"),
+        Field(description="Messages sent, or prompt text"),
     ],
     output: Annotated[
         dict[str, Any] | str | None,
-        Field(description="The reply: {role, content, tool_calls?} or text"),
+        Field(description="The reply message, or text"),
     ] = None,
     prompt_tokens: Annotated[int | None, Field(ge=0, description="Input tokens")] = None,
     completion_tokens: Annotated[int | None, Field(ge=0, description="Output tokens")] = None,
@@ -520,7 +518,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         search_logs,
         name="search_logs",
-        title="Search Respan request logs",
+        title="Search Respan logs",
         description="Find request logs (spans) in a window (default: last hour) by model, customer, status, prompt, "
         "thread, trace, cost, latency, metadata or any field: a compact table, the total and next_cursor. E.g. a "
         "customer's failed calls, the slowest calls today.",

@@ -239,7 +239,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         list_prompts,
         name="list_prompts",
-        title="List Respan managed prompts",
+        title="List Respan prompts",
         description="List managed prompts (id, name, live and newest version, model), optionally by name. Use an id "
         "with get_prompt, render_prompt or chat_completion(prompt=...).",
         annotations=READ_ONLY,
@@ -247,7 +247,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         get_prompt,
         name="get_prompt",
-        title="Inspect a Respan managed prompt",
+        title="Inspect a Respan prompt",
         description="One managed prompt: its versions (live, newest draft) and one version's templates, parameters "
         "and variables with defaults.",
         annotations=READ_ONLY,
@@ -255,7 +255,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         render_prompt,
         name="render_prompt",
-        title="Render a Respan prompt without calling a model",
+        title="Render a Respan prompt",
         description="The exact messages and parameters the gateway would send for a managed prompt, rendered here "
         "without spending a token (Jinja, defaults, typed variables, composition, versions, v1/v2 merge rules); "
         "names missing and unused variables. Check variables here before chat_completion(prompt=...).",
