@@ -252,3 +252,27 @@ async def test_enterprise_base_url_header_only_for_allowlisted_origins(tmp_path:
     finally:
         for s in (served, served_default, served_enterprise):
             s.stop()
+
+
+async def test_collect_folds_a_stream_and_keeps_a_cut_ones_text() -> None:
+    from respan_mcp.errors import StreamCutError
+    from respan_mcp.gateway.completion import PartialAnswer, collect
+
+    async def chunks(cut: bool) -> Any:
+        for word in ("one", " two"):
+            yield {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": word}}]}
+        if cut:
+            raise StreamCutError("cut", kind="stream_cut")
+        yield {"id": "c", "choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 2}}
+
+    seen: list[str] = []
+
+    async def on_text(text: str) -> None:
+        seen.append(text)
+
+    answer = await collect(chunks(False), on_text, 0.0)
+    assert answer["choices"][0]["message"]["content"] == "one two" and answer["usage"]["completion_tokens"] == 2
+    assert seen == ["one", "one two"]
+    with pytest.raises(PartialAnswer) as caught:
+        await collect(chunks(True), on_text, 0.0)
+    assert caught.value.partial == "one two"

@@ -1,6 +1,5 @@
 """MCP skin of the gateway capability: the chat_completion tool."""
 
-import time
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
@@ -9,10 +8,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from respan_mcp.errors import RespanError, StreamCutError
-from respan_mcp.gateway.completion import CHAT_PATH, CompletionAccumulator, fold_chunks, render_completion
+from respan_mcp.errors import RespanError
+from respan_mcp.gateway import api
+from respan_mcp.gateway.completion import PartialAnswer, collect
+from respan_mcp.gateway.format import render_completion
 from respan_mcp.gateway.params import build_body, signature
-from respan_mcp.sse import SSEAnswer
 from respan_mcp.state import app_state, reply, tool_errors, wants_progress
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress notifications while streaming
@@ -78,34 +78,25 @@ async def chat_completion(ctx: Context, **arguments: Any) -> CallToolResult:
 
 
 async def _plain(ctx: Context, body: dict[str, Any]) -> Any:
-    response = await app_state(ctx).respan.request(
-        "POST", CHAT_PATH, json_body={**body, "stream": False}, read=False, what="chat_completion"
-    )
-    if isinstance(response, SSEAnswer):  # streamed although not asked (a v2 prompt set to stream): fold it
-        if response.cut:
-            raise ToolError("chat_completion: the gateway's streamed answer was cut before it finished; call again.")
-        return fold_chunks(response)
-    return response
+    try:
+        return await api.complete(app_state(ctx).respan, body)
+    except api.CutAnswer as exc:
+        raise ToolError(str(exc)) from None
 
 
 async def _streamed(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     """The answer streamed, with the partial text as progress; a cut stream keeps what arrived."""
-    body = {**body, "stream": True, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
-    accumulator = CompletionAccumulator()
+
+    async def progress(text: str) -> None:
+        await ctx.report_progress(len(text), None, text[-PROGRESS_TAIL:])
+
     try:
-        last_sent = 0.0
-        async for chunk in app_state(ctx).respan.stream(CHAT_PATH, body, what="chat_completion"):
-            if accumulator.feed(chunk) and time.monotonic() - last_sent >= PROGRESS_INTERVAL:
-                last_sent = time.monotonic()
-                text = accumulator.text()
-                await ctx.report_progress(len(text), None, text[-PROGRESS_TAIL:])
-    except StreamCutError as exc:
-        partial = accumulator.text()
+        return await collect(api.stream(app_state(ctx).respan, body), progress, PROGRESS_INTERVAL)
+    except PartialAnswer as exc:
         raise ToolError(
-            f"{exc.message} The answer so far ({len(partial)} characters) may be incomplete; "
-            f"call again to retry.\n\nPartial answer:\n{partial or '(nothing yet)'}"
+            f"{exc.message} The answer so far ({len(exc.partial)} characters) may be incomplete; "
+            f"call again to retry.\n\nPartial answer:\n{exc.partial or '(nothing yet)'}"
         ) from None
-    return accumulator.response()
 
 
 chat_completion.__signature__, chat_completion.__annotations__ = signature(  # type: ignore[attr-defined]
