@@ -200,10 +200,9 @@ def describe_argument_errors(errors: list[dict[str, Any]], valid: list[str]) -> 
 def apply_contract(server: Any) -> None:
     """Every registered tool: portable input schema, compact output schema, unknown arguments refused,
     argument errors one line per bad argument."""
-    from respan_mcp.sdk_compat import contract_tool, forbid_extra_arguments, registered_tools
+    from respan_mcp.sdk_compat import contract_tool, registered_tools
 
     for tool in registered_tools(server):
-        forbid_extra_arguments(tool)
         tool.parameters = portable(tool.parameters)
         tool.fn_metadata.output_schema = compact_output(tool.fn_metadata.output_schema)
         contract_tool(server, tool)

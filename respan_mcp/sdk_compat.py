@@ -18,16 +18,15 @@ def registered_tools(server: Any) -> list[Any]:
     return list(server._tool_manager._tools.values())
 
 
-def forbid_extra_arguments(tool: Any) -> None:
-    """Unknown arguments are refused instead of silently dropped (pydantic's default is to ignore)."""
-    model = tool.fn_metadata.arg_model
-    model.model_config["extra"] = "forbid"
-    model.model_rebuild(force=True)
+_CONTRACT_TOOL: Any = None
 
 
-def contract_tool(server: Any, tool: Any) -> None:
-    """Replace a Tool with one whose argument errors read as one line per bad argument, and whose own
-    errors are not prefixed with "Error executing tool <name>:"."""
+def _contract_tool_class() -> Any:
+    """A Tool whose argument errors read as one line per bad argument (unknown ones refused by name), and
+    whose own errors are not prefixed with "Error executing tool <name>:". Built once, on first use."""
+    global _CONTRACT_TOOL
+    if _CONTRACT_TOOL is not None:
+        return _CONTRACT_TOOL
     from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
     from mcp.server.mcpserver.tools.base import Tool
     from pydantic import ValidationError
@@ -36,11 +35,16 @@ def contract_tool(server: Any, tool: Any) -> None:
 
     class ContractTool(Tool):
         async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
+            valid = list(self.parameters.get("properties", {}))
+            errors: list[Any] = [
+                {"type": "extra_forbidden", "loc": (name,)} for name in arguments if name not in valid
+            ]  # (pydantic ignores unknown arguments: a model's typo would silently change the call)
             try:
                 self.fn_metadata.validate_arguments(arguments)
             except ValidationError as exc:
-                valid = list(self.parameters.get("properties", {}))
-                raise ToolError(describe_argument_errors(exc.errors(), valid)) from None  # type: ignore[arg-type]
+                errors += exc.errors()
+            if errors:
+                raise ToolError(describe_argument_errors(errors, valid))
             try:
                 return await super().run(arguments, context, convert_result)
             except UnexpectedToolError:
@@ -48,8 +52,15 @@ def contract_tool(server: Any, tool: Any) -> None:
             except ToolError as exc:
                 raise ToolError(str(exc).removeprefix(f"Error executing tool {self.name}: ")) from exc.__cause__
 
-    replacement = ContractTool.model_construct(**{name: getattr(tool, name) for name in Tool.model_fields})
-    server._tool_manager._tools[tool.name] = replacement
+    _CONTRACT_TOOL = ContractTool
+    return ContractTool
+
+
+def contract_tool(server: Any, tool: Any) -> None:
+    """Replace a registered Tool with a ContractTool carrying the same fields."""
+    cls = _contract_tool_class()
+    fields = {name: getattr(tool, name) for name in type(tool).model_fields}
+    server._tool_manager._tools[tool.name] = cls.model_construct(**fields)
 
 
 def set_body(response: Any, body: bytes) -> None:
