@@ -797,8 +797,9 @@ class Served:
         self.thread.join(timeout=10)
 
 
-def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> Served:
-    """Run an ASGI app with uvicorn in a thread on a loopback port; returns its URL."""
+def serve(app: Any, host: str = "127.0.0.1", port: int = 0, config: Any = None) -> Served:
+    """Run an ASGI app with uvicorn in a thread on a loopback port; returns its URL.
+    `config`: a uvicorn.Config of your own (e.g. the server's real one), else a plain one."""
     import socket
 
     import uvicorn
@@ -808,8 +809,7 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> Served:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(app, log_level="warning", lifespan="auto")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(config or uvicorn.Config(app, log_level="warning", lifespan="auto"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

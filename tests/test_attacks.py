@@ -304,23 +304,10 @@ def test_loopback_host_without_port_is_allowed() -> None:
 
 def serve_bounded(app: Any, settings: Any) -> Any:
     """The HTTP app under uvicorn exactly as `respan-mcp serve --transport http` runs it."""
-    import socket
-    import threading
-
-    import uvicorn
-
     from respan_mcp.http_server import uvicorn_config
-    from tests.fake_respan import Served
+    from tests.fake_respan import serve
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn_config(app, settings, port=0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return Served(server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}")
+    return serve(app, config=uvicorn_config(app, settings, port=0))
 
 
 @pytest.fixture
