@@ -348,3 +348,24 @@ def test_mdx_comments_hiding_code_are_dropped() -> None:
     source = '## A\n\n{/* old example\n```bash\ncurl x\n``` */}\n\n<ParamField body="x" type="string">\nDoc.\n</ParamField>\n'
     md = clean_page(source).markdown
     assert "curl x" not in md and "#### x\n`string`" in md and "<ParamField" not in md
+
+
+def test_component_only_and_embed_pages_are_findable(tmp_path: Path) -> None:
+    from respan_mcp.docs.store import RawPage
+
+    pages = [
+        RawPage(path="support/status", url="https://x.test/status",
+                text='---\ntitle: "Status"\ndescription: "Real-time status of Respan services"\n---\n\n'
+                     '<iframe\n  src="https://status.respan.ai/"\n  style={{ border: "none" }}\n></iframe>\n'),
+        RawPage(path="cards", url="https://x.test/cards",
+                text='---\ntitle: "Overview"\ndescription: "Where to start with zebras"\n---\n<CardGroup></CardGroup>\n'),
+    ]  # fmt: skip
+    path = tmp_path / "index.sqlite3"
+    build_index(pages, "fixture", path)
+    index = DocsIndex(path)
+    hits, _ = index.search("service status", limit=3)
+    assert hits and hits[0].path == "support/status"
+    assert "status.respan.ai" in (index.page("support/status").markdown or "")  # type: ignore[union-attr]
+    zebra, _ = index.search("zebras", limit=3)
+    assert zebra and zebra[0].path == "cards"
+    index.close()

@@ -93,6 +93,9 @@ def _replace_tag(match: re.Match[str]) -> str:
         return f"\n- [{attrs['title']}]({href}): " if href else f"\n**{attrs['title']}**\n"
     if name == "img" and attrs.get("alt"):
         return ""
+    if name in ("iframe", "video") and (attrs.get("title") or attrs.get("src")):
+        # A page that only embeds another site says so: a reader sees that much.
+        return f"\n(embedded: {attrs.get('title') or attrs['src']})\n"
     if name[0].isupper() or name in HTML_TAGS:
         return "\n" if name[0].isupper() else ""
     return match.group(0)  # `<T>` in prose, placeholders like `<your key>`: not markup

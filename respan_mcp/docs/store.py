@@ -26,7 +26,7 @@ from respan_mcp.docs.mdx import clean_page
 from respan_mcp.docs.query import MAX_QUERY_CHARS, Term, fts_expression, keywords_of, parse_query
 
 INDEX_FILE = "docs-index.sqlite3"
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"  # 7: pages with no body keep a section; embeds named
 # Column weights: title, description, headings, body, keywords, place (the page's path words).
 WEIGHTS = (3.0, 1.5, 5.0, 1.0, 4.0, 2.0)
 CANDIDATES = 60
@@ -149,7 +149,8 @@ def build_index(pages: Sequence[RawPage], source: str, dest: Path, *, use_fts: b
                 (page.path, page.url, title, description, markdown, page.text, page.content_hash, page.etag,
                  page.last_modified, position, page.entry_url),
             )  # fmt: skip
-            for section in split_sections(markdown):
+            # A page that is all components or an embed still has its title and description to be found by.
+            for section in split_sections(markdown) or split_sections(description or title):
                 crumb = section.breadcrumb or title
                 keywords = keywords_of(f"{section.heading}\n{section.body}")
                 cursor = db.execute(

@@ -49,9 +49,45 @@ def distinct_pages(paths: list[str]) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
+SETS = {
+    "tuned (docs_eval.json)": "tests/benchmarks/docs_eval.json",
+    "held-out (docs_heldout.json)": "tests/benchmarks/docs_heldout.json",
+}
+
+
+def evaluate(index: DocsIndex, entries: list[tuple[str, str, str, str]], questions: list[dict]) -> None:
+    ours_top5, ours_top10, theirs = [], [], []
+    for item in questions:
+        hits5, _ = index.search(item["q"], limit=K)
+        hits10, _ = index.search(item["q"], limit=10)
+        ours_top5.append(distinct_pages([h.path for h in hits5]))
+        ours_top10.append(distinct_pages([h.path for h in hits10]))
+        theirs.append(official_ranking(entries, item["q"]))
+    labels = [set(item["pages"]) for item in questions]
+
+    def ours_on(indices: list[int]) -> dict[str, float]:
+        # hit/recall from what search_docs returns by default (5 sections); MRR from the top 10.
+        m = metrics([ours_top5[i] for i in indices], [labels[i] for i in indices])
+        m["mrr@10"] = metrics([ours_top10[i] for i in indices], [labels[i] for i in indices])["mrr@10"]
+        return m
+
+    everything = list(range(len(questions)))
+    print(f"{'':24} {'n':>3} {'hit@5':>7} {'recall@5':>9} {'MRR@10':>7}")
+    for name, m in (("respan-mcp", ours_on(everything)), ("official", metrics(theirs, labels))):
+        print(f"{name:24} {len(questions):3} {m['hit@5']:7.3f} {m['recall@5']:9.3f} {m['mrr@10']:7.3f}")
+    categories = sorted({item.get("cat") for item in questions if item.get("cat")})
+    for cat in categories:
+        chosen = [i for i, item in enumerate(questions) if item.get("cat") == cat]
+        m = ours_on(chosen)
+        print(f"  {cat:22} {len(chosen):3} {m['hit@5']:7.3f} {m['recall@5']:9.3f} {m['mrr@10']:7.3f}")
+    if "--verbose" in sys.argv:
+        for item, ranked in zip(questions, ours_top10, strict=True):
+            mark = "ok " if set(ranked[:K]) & set(item["pages"]) else "MISS"
+            print(f"{mark} {item['q']!r}: {ranked[:3]}")
+
+
 def main() -> None:
     corpus = need_corpus()
-    questions = json.loads((ROOT / "tests/benchmarks/docs_eval.json").read_text())["questions"]
     pages = load_folder(corpus)
     entries = []
     for page in pages:
@@ -61,26 +97,11 @@ def main() -> None:
         path = Path(tmp) / "index.sqlite3"
         build_index(pages, str(corpus), path)
         index = DocsIndex(path)
-        ours_top5, ours_top10, theirs = [], [], []
-        for item in questions:
-            hits5, _ = index.search(item["q"], limit=K)
-            hits10, _ = index.search(item["q"], limit=10)
-            ours_top5.append(distinct_pages([h.path for h in hits5]))
-            ours_top10.append(distinct_pages([h.path for h in hits10]))
-            theirs.append(official_ranking(entries, item["q"]))
-    labels = [set(item["pages"]) for item in questions]
-    # hit/recall from what search_docs returns by default (5 sections); MRR from the top 10.
-    ours = metrics(ours_top5, labels)
-    ours["mrr@10"] = metrics(ours_top10, labels)["mrr@10"]
-    official = metrics(theirs, labels)
-    print(f"{len(questions)} questions, {len(pages)} pages")
-    print(f"{'':12} {'hit@5':>7} {'recall@5':>9} {'MRR@10':>7}")
-    for name, m in (("respan-mcp", ours), ("official", official)):
-        print(f"{name:12} {m['hit@5']:7.3f} {m['recall@5']:9.3f} {m['mrr@10']:7.3f}")
-    if "--verbose" in sys.argv:
-        for item, ranked in zip(questions, ours_top10, strict=True):
-            mark = "ok " if set(ranked[:K]) & set(item["pages"]) else "MISS"
-            print(f"{mark} {item['q']!r}: {ranked[:3]}")
+        print(f"{len(pages)} pages")
+        for name, file in SETS.items():
+            questions = json.loads((ROOT / file).read_text())["questions"]
+            print(f"\n== {name}")
+            evaluate(index, entries, questions)
 
 
 if __name__ == "__main__":
