@@ -35,6 +35,10 @@ CAPABILITIES = {
     "prompts": "respan_mcp.prompts.tools",
     "logs": "respan_mcp.logs.tools",
     "docs": "respan_mcp.docs.tools",
+    # Opt-in (RESPAN_MCP_TOOLSETS): not imported unless enabled.
+    "prompt_authoring": "respan_mcp.authoring.tools",
+    "customers": "respan_mcp.customers.tools",
+    "evals": "respan_mcp.evals.tools",
 }
 
 

@@ -134,6 +134,9 @@ class FakeRespan:
         self._add("/api/prompts/{prompt_id}/", self.get_prompt, ["GET"])
         self._add("/api/prompts/{prompt_id}/versions/", self.list_versions, ["GET"])
         self._add("/api/prompts/{prompt_id}/versions/{number}/", self.get_version, ["GET"])
+        from tests.fake_platform import install
+
+        self.platform = install(self)  # prompt writes, customers, datasets, evaluators, experiments
         self.app = Starlette(routes=self.routes)
 
     # -- wiring ------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from respan_mcp.errors import UserError
 
@@ -133,3 +135,15 @@ def sanitize_sort(sort_by: str | None, fields: tuple[str, ...], default: str) ->
             "with a leading '-' for descending"
         )
     return ("-" if clean.startswith("-") else "") + bare
+
+
+SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}  # (no type lists: Gemini)
+
+
+class FilterSpec(BaseModel):
+    field: str = Field(description="e.g. model, cost, metadata__<key>")
+    operator: str = Field(default="", description="'' (=), not, lt, lte, gt, gte, icontains, startswith, in, isnull")
+    value: Annotated[
+        str | int | float | bool | list[str | int | float | bool] | None,
+        WithJsonSchema({"anyOf": [SCALAR, {"type": "array", "items": SCALAR}], "description": "value(s)"}),
+    ]

@@ -10,7 +10,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field
 
 from respan_mcp.errors import RespanError
 from respan_mcp.logs import api
@@ -20,6 +20,7 @@ from respan_mcp.logs.filters import (
     LOG_SORT_FIELDS,
     TRACE_FIELDS,
     TRACE_SORT_FIELDS,
+    FilterSpec,
     normalize_filters,
     sanitize_sort,
     time_window,
@@ -45,18 +46,6 @@ TABLE_FIELDS = ("unique_id", "timestamp", "model", "log_type", "status", "status
                 "prompt_tokens", "completion_tokens", "customer_identifier", "error_message")  # fmt: skip
 BREAKDOWN_FIELDS = ("unique_id", "model", "log_type", "status", "status_code", "customer_identifier", "cost",
                     "latency", "prompt_tokens", "completion_tokens")  # fmt: skip
-
-
-SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}  # (no type lists: Gemini)
-
-
-class FilterSpec(BaseModel):
-    field: str = Field(description="e.g. model, cost, metadata__<key>")
-    operator: str = Field(default="", description="'' (=), not, lt, lte, gt, gte, icontains, startswith, in, isnull")
-    value: Annotated[
-        str | int | float | bool | list[str | int | float | bool] | None,
-        WithJsonSchema({"anyOf": [SCALAR, {"type": "array", "items": SCALAR}], "description": "value(s)"}),
-    ]
 
 
 Since = Annotated[str | None, Field(description="Window back from now (or end_time): '30m', '2h', '7d'")]

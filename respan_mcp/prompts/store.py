@@ -42,6 +42,10 @@ class PromptStore:
         self._cache[key] = (now + self.ttl, value)
         return value
 
+    def forget(self) -> None:
+        """Drop every cached answer (after a write, the next read must see it)."""
+        self._cache.clear()
+
     async def list_page(self, query: str | None, page: int, page_size: int) -> dict[str, Any]:
         """One page of prompts, newest first, optionally filtered by name."""
 

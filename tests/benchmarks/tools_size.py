@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mcp import Client
 
-from respan_mcp.config import TOOLSETS, Settings
+from respan_mcp.config import ALL_TOOLSETS, TOOLSETS, Settings
 from respan_mcp.server import create_server
 
 OFFICIAL_CHARS = 70_366
@@ -47,8 +47,13 @@ async def main() -> None:
             f"{tool['name']:<18} {size(tool):>6} {size(tool['inputSchema']):>6} "
             f"{size(tool.get('outputSchema', {})):>6} {len(tool.get('description', '')):>5}"
         )
-    for toolset in TOOLSETS:
-        print(f"toolset {toolset}: {size(await tools_json([toolset])):,} chars")
+    for toolset in ALL_TOOLSETS:
+        tools = await tools_json([toolset])
+        print(f"toolset {toolset}: {len(tools)} tools, {size(tools):,} chars")
+    everything = await tools_json(list(ALL_TOOLSETS))
+    print(
+        f"all toolsets: {len(everything)} tools, {size(everything):,} chars ({size(everything) / OFFICIAL_CHARS:.2f}x)"
+    )
     undescribed = [
         f"{t['name']}.{p}"
         for t in default

@@ -1,0 +1,1 @@
+"""Prompt authoring: create prompts and versions, edit drafts, deploy with a preview of the change."""

@@ -1,0 +1,1 @@
+"""Customers (your end users, by customer_identifier): usage, budgets."""

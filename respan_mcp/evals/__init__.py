@@ -1,0 +1,1 @@
+"""Evals: datasets, evaluators and experiments."""

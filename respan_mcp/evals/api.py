@@ -1,0 +1,87 @@
+"""Respan calls for datasets, evaluators and experiments (v2)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from respan_mcp.logs.api import results
+from respan_mcp.paths import api_path
+
+if TYPE_CHECKING:
+    from respan_mcp.respan import RespanClient
+
+MAX_SCORED_ROWS = 1000  # rows read to average an experiment's scores (the backend's own summary is unreliable)
+
+
+async def list_page(
+    client: RespanClient, kind: str, page: int, limit: int, what: str
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of datasets, evaluators or experiments (their list endpoints are POSTs with filters)."""
+    path = {"datasets": "datasets/list/", "evaluators": "evaluators/list/", "experiments": "v2/experiments/list/"}[kind]
+    data = await client.request(
+        "POST", path, params={"page": page, "page_size": limit}, json_body={"filters": {}}, read=True, what=what
+    )
+    return results(data)
+
+
+async def get(client: RespanClient, kind: str, item_id: str) -> dict[str, Any]:
+    template = {"datasets": "datasets/{id}/", "evaluators": "evaluators/{id}/", "experiments": "v2/experiments/{id}/"}
+    data = await client.request("GET", api_path(template[kind], id=item_id), what=f"{kind[:-1]} {item_id[:80]!r}")
+    return data if isinstance(data, dict) else {}
+
+
+async def dataset_rows(client: RespanClient, dataset_id: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+    path = api_path("datasets/{id}/logs/list/", id=dataset_id)
+    data = await client.request(
+        "POST",
+        path,
+        params={"page": 1, "page_size": limit},
+        json_body={"filters": {}},
+        read=True,
+        what=f"rows of dataset {dataset_id[:80]!r}",
+    )
+    return results(data)
+
+
+async def create_dataset(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
+    data = await client.request("POST", "datasets/", json_body=body, read=False, what="create_dataset")
+    return data if isinstance(data, dict) else {}
+
+
+async def run_evaluator(client: RespanClient, evaluator_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    path = api_path("evaluators/{id}/run/", id=evaluator_id)
+    data = await client.request("POST", path, json_body={"inputs": inputs}, read=False, what="run_evaluator")
+    return data if isinstance(data, dict) else {}
+
+
+async def create_experiment(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
+    data = await client.request("POST", "v2/experiments/", json_body=body, read=False, what="create_experiment")
+    return data if isinstance(data, dict) else {}
+
+
+async def experiment_rows(
+    client: RespanClient, experiment_id: str, page: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    path = api_path("v2/experiments/{id}/logs/list/", id=experiment_id)
+    data = await client.request(
+        "POST",
+        path,
+        params={"page": page, "page_size": limit},
+        json_body={"filters": {}},
+        read=True,
+        what=f"rows of experiment {experiment_id[:80]!r}",
+    )
+    return results(data)
+
+
+async def all_experiment_rows(client: RespanClient, experiment_id: str) -> tuple[list[dict[str, Any]], int]:
+    """Every row (up to MAX_SCORED_ROWS), paging until `next` runs out."""
+    rows: list[dict[str, Any]] = []
+    page, total = 1, 0
+    while len(rows) < MAX_SCORED_ROWS:
+        batch, total = await experiment_rows(client, experiment_id, page, 100)
+        rows += batch
+        if not batch or len(rows) >= total:
+            break
+        page += 1
+    return rows, total

@@ -1,0 +1,221 @@
+"""The opt-in toolsets (prompt_authoring, customers, evals) in both protocol eras, against the fake."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from respan_mcp.config import ALL_TOOLSETS, TOOLSETS
+from respan_mcp.server import create_server
+from tests.conftest import make_settings, text_of
+from tests.fake_respan import FakeRespan
+
+pytestmark = pytest.mark.anyio
+
+NEW_TOOLS = {
+    "prompt_authoring": {"create_prompt", "create_prompt_version", "update_prompt_version", "deploy_prompt_version"},
+    "customers": {"list_customers", "get_customer", "update_customer_budget"},
+    "evals": {"list_datasets", "get_dataset", "create_dataset", "list_evaluators", "get_evaluator", "run_evaluator",
+              "list_experiments", "get_experiment", "create_experiment", "get_experiment_results"},
+}  # fmt: skip
+WRITE_TOOLS = {"create_prompt", "create_prompt_version", "update_prompt_version", "deploy_prompt_version",
+               "update_customer_budget", "create_dataset", "run_evaluator", "create_experiment"}  # fmt: skip
+
+
+@pytest.fixture
+async def full(fake: FakeRespan, tmp_path: Path, mode: str) -> AsyncIterator[Client]:
+    server = create_server(make_settings(tmp_path, toolsets=list(ALL_TOOLSETS)), transport=fake.transport())
+    async with Client(server, mode=mode) as connected:
+        yield connected
+
+
+async def call(client: Client, tool: str, **args: Any) -> tuple[Any, str]:
+    result = await client.call_tool(tool, args)
+    return result, text_of(result)
+
+
+async def test_opt_in_toolsets_are_listed_only_when_asked(tmp_path: Path, fake: FakeRespan) -> None:
+    async with Client(create_server(make_settings(tmp_path), transport=fake.transport())) as client:
+        default = {t.name for t in (await client.list_tools()).tools}
+    assert not default & set().union(*NEW_TOOLS.values())
+    settings = make_settings(tmp_path, toolsets=list(ALL_TOOLSETS), read_only=True)
+    async with Client(create_server(settings, transport=fake.transport())) as client:
+        read_only = {t.name for t in (await client.list_tools()).tools}
+    assert set().union(*NEW_TOOLS.values()) - WRITE_TOOLS <= read_only and not read_only & WRITE_TOOLS
+    assert set(TOOLSETS) < set(ALL_TOOLSETS)
+
+
+def test_opt_in_toolsets_stay_off_the_start_up_path() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from respan_mcp.config import Settings; from respan_mcp.server import create_server; "
+            "create_server(Settings(api_key='x')); "
+            "print(sorted(m for m in sys.modules if m.startswith(('respan_mcp.authoring', 'respan_mcp.customers', "
+            "'respan_mcp.evals'))))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+async def test_prompt_authoring_loop(full: Client, fake: FakeRespan) -> None:
+    created, text = await call(full, "create_prompt", name="Support triage", description="Route tickets")
+    assert not created.is_error, text
+    prompt_id = created.structured_content["prompt_id"]
+    messages = [
+        {"role": "system", "content": "You triage for {{ team }}."},
+        {"role": "user", "content": "{{ ticket }}"},
+    ]
+    v1, text = await call(full, "create_prompt_version", prompt_id=prompt_id, messages=messages, model="gpt-4o-mini",
+                          parameters={"temperature": 0.1}, variables='{"team": "billing"}')  # fmt: skip
+    assert not v1.is_error and v1.structured_content["version"] == 1 and "render_prompt" in text
+    _, text = await call(full, "render_prompt", prompt_id=prompt_id, version=1, variables={"ticket": "refund"})
+    assert "You triage for billing." in text and "[user] refund" in text
+    preview, text = await call(full, "deploy_prompt_version", prompt_id=prompt_id, version=1)
+    assert not preview.is_error and preview.structured_content["deployed"] is False
+    assert "nothing (no version is live)" in text and "confirm=true" in text
+    assert not any(v["is_deployed"] for v in fake.versions[prompt_id])  # a preview deploys nothing
+    done, text = await call(full, "deploy_prompt_version", prompt_id=prompt_id, version=1, confirm=True)
+    assert done.structured_content["deployed"] is True and fake.versions[prompt_id][0]["is_deployed"]
+    changed = [{"role": "system", "content": "You triage for {{ team }}, politely."}, messages[1]]
+    await call(full, "create_prompt_version", prompt_id=prompt_id, messages=changed, model="gpt-4o",
+               variables={"team": "support"})  # fmt: skip
+    diff, text = await call(full, "deploy_prompt_version", prompt_id=prompt_id, version=2)
+    assert "would replace live v1" in text
+    assert "+[system] You triage for {{ team }}, politely." in text and "-[system] You triage for {{ team }}." in text
+    assert 'model "gpt-4o-mini" -> "gpt-4o"' in text and 'team "billing" -> "support"' in text
+    assert "You triage for support, politely." in text  # rendered with the defaults
+    assert diff.structured_content["params"]["model"] == {"from": "gpt-4o-mini", "to": "gpt-4o"}
+    live, _ = await call(full, "get_prompt", prompt_id=prompt_id)
+    assert live.structured_content["selected"]["version"] == 1  # still v1: nothing deployed without confirm
+
+
+async def test_committed_versions_are_read_only(full: Client, fake: FakeRespan) -> None:
+    refused, text = await call(full, "update_prompt_version", prompt_id="p_greet", version=1, model="gpt-4o")
+    assert refused.is_error and "committed (read-only)" in text and "create_prompt_version" in text
+    fake.versions["p_greet"][0]["readonly"] = False  # v2, the newest, is a draft
+    ok, text = await call(full, "update_prompt_version", prompt_id="p_greet", version=2, model="gpt-4o-mini")
+    assert not ok.is_error, text
+    assert fake.last("/prompts/p_greet/versions/2").body == {"model": "gpt-4o-mini"}
+
+
+async def test_refused_deploy_says_what_to_do(full: Client, fake: FakeRespan) -> None:
+    fake.fail("/prompts/p_greet/versions/2", status=400, method="PATCH",
+              body={"detail": "Draft versions cannot be deployed directly."})  # fmt: skip
+    result, text = await call(full, "deploy_prompt_version", prompt_id="p_greet", version=2, confirm=True)
+    assert result.is_error and "Draft versions cannot be deployed" in text and "commit it first" in text
+
+
+async def test_customers(full: Client, fake: FakeRespan) -> None:
+    page, text = await call(full, "list_customers", limit=5)
+    assert not page.is_error, text
+    costs = [c["cost_usd"] for c in page.structured_content["customers"]]
+    assert costs == sorted(costs, reverse=True) and len(costs) == 5
+    assert "filters_data" not in text
+    rest, _ = await call(full, "list_customers", cursor=page.structured_content["next_cursor"])
+    assert rest.structured_content["page"] == 2 and len(rest.structured_content["customers"]) == 5
+    rich, _ = await call(full, "list_customers", min_cost=100)
+    assert all(c["cost_usd"] >= 100 for c in rich.structured_content["customers"])
+    one, text = await call(full, "get_customer", customer_identifier="team/blue")
+    assert not one.is_error, text
+    assert "search_logs(customer_identifier='team/blue'" in text
+    assert fake.last("/users/").path.endswith("/users/team%2Fblue/") or "team" in fake.last("/users/").path
+    budget, text = await call(full, "update_customer_budget", customer_identifier="acme", period_budget=25,
+                              budget_duration="weekly")  # fmt: skip
+    assert not budget.is_error and budget.structured_content["period_budget_usd"] == 25.0
+    assert fake.platform.customers["acme"]["budget_duration"] == "weekly"
+    missing, text = await call(full, "get_customer", customer_identifier="nobody")
+    assert missing.is_error and "404" in text
+
+
+async def test_datasets_from_a_log_search(full: Client, fake: FakeRespan) -> None:
+    search, _ = await call(full, "search_logs", since="7d", status="error", limit=5)
+    cursor = search.structured_content["next_cursor"]
+    created, text = await call(full, "create_dataset", name="Failures", from_search=cursor)
+    assert not created.is_error, text
+    sent = fake.last("/datasets/").body
+    assert sent["initial_log_filters"] == {
+        "status": {"operator": "", "value": ["error"]},
+        "environment": {"operator": "", "value": ["production"]},
+    }
+    assert sent["start_time"] == search.structured_content["start_time"]
+    dataset_id = created.structured_content["id"]
+    assert created.structured_content["rows"] == search.structured_content["count"]
+    detail, text = await call(full, "get_dataset", dataset_id=dataset_id, rows=2)
+    assert not detail.is_error and detail.structured_content["row_count"] == search.structured_content["count"]
+    listed, _ = await call(full, "list_datasets")
+    assert dataset_id in {d["id"] for d in listed.structured_content["items"]}
+    assert "log_ids" not in str(listed.structured_content)
+    await call(full, "create_dataset", name="Blank", empty=True)
+    assert fake.last("/datasets/").body == {"name": "Blank", "is_empty": True}
+    bad, text = await call(full, "create_dataset", name="Nope", from_search="not-a-cursor")
+    assert bad.is_error and "cursor" in text
+
+
+async def test_evaluators_and_experiments(full: Client, fake: FakeRespan) -> None:
+    listed, text = await call(full, "list_evaluators")
+    assert {"evl_relevance", "evl_human"} <= {e["id"] for e in listed.structured_content["items"]}
+    one, text = await call(full, "get_evaluator", evaluator_id="evl_relevance")
+    assert "Rate {{output}}" in text and one.structured_content["score_type"] == "numerical"
+    log = fake.logs.logs[-1]
+    run, text = await call(full, "run_evaluator", evaluator_id="evl_relevance", log_id=log["unique_id"])
+    assert not run.is_error and run.structured_content["score"] is not None, text
+    assert fake.last("/evaluators/evl_relevance/run").body["inputs"]["input"]
+    human, text = await call(full, "run_evaluator", evaluator_id="evl_human", input="a", output="b")
+    assert human.is_error and "Scores API" in text
+    exp, text = await call(full, "get_experiment", experiment_id="exp_1")
+    assert exp.structured_content["scores"] == [{"evaluator": "relevance", "rows": 3, "average": 4.0}]
+    rows, text = await call(full, "get_experiment_results", experiment_id="exp_1", limit=2)
+    assert len(rows.structured_content["rows"]) == 2 and rows.structured_content["next_cursor"]
+    more, _ = await call(full, "get_experiment_results", cursor=rows.structured_content["next_cursor"])
+    assert len(more.structured_content["rows"]) == 1
+    started, text = await call(full, "create_experiment", dataset_id="ds_golden", model="gpt-4o-mini",
+                               evaluator_ids=["evl_relevance"], parameters={"temperature": 0})  # fmt: skip
+    assert not started.is_error, text
+    assert fake.last("/v2/experiments/").body["workflow"] == [
+        {"type": "completion", "config": {"model": "gpt-4o-mini", "temperature": 0}}]  # fmt: skip
+    undeployed, text = await call(full, "create_experiment", dataset_id="ds_golden", prompt_id="p_draft",
+                                  evaluator_ids=["evl_relevance"])  # fmt: skip
+    assert undeployed.is_error and "not found" in text
+    both, text = await call(full, "create_experiment", dataset_id="ds_golden", evaluator_ids=["x"])
+    assert both.is_error and "one of them" in text
+
+
+async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespan) -> None:
+    import os
+    import sys
+
+    import httpx2
+    from mcp import StdioServerParameters
+    from mcp.client.streamable_http import streamable_http_client
+
+    from respan_mcp.http_app import build_http_app, http_settings
+    from tests.fake_respan import API_KEY, serve
+
+    backend = serve(fake.app)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
+    env.update({"RESPAN_API_KEY": API_KEY, "RESPAN_BASE_URL": backend.url, "RESPAN_MCP_TOOLSETS": "all",
+                "RESPAN_MCP_CACHE_DIR": str(tmp_path / "cache"), "RESPAN_CREDENTIALS_FILE": str(tmp_path / "n.json")})  # fmt: skip
+    settings = http_settings(make_settings(tmp_path, base_url=backend.url, toolsets=list(ALL_TOOLSETS)))
+    http = serve(build_http_app(create_server(settings), settings))
+    client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
+    try:
+        transports = [
+            StdioServerParameters(command=sys.executable, args=["-m", "respan_mcp"], env=env),
+            streamable_http_client(http.url + "/mcp", http_client=client),
+        ]
+        for transport in transports:
+            async with Client(transport) as mcp:
+                names = {t.name for t in (await mcp.list_tools()).tools}
+                assert set().union(*NEW_TOOLS.values()) <= names
+                for tool, args in (("list_customers", {"limit": 2}), ("list_datasets", {}),
+                                   ("get_experiment", {"experiment_id": "exp_1"}),
+                                   ("deploy_prompt_version", {"prompt_id": "p_greet", "version": 2})):  # fmt: skip
+                    result = await mcp.call_tool(tool, args)
+                    assert not result.is_error, (tool, text_of(result))
+    finally:
+        http.stop()
+        backend.stop()
