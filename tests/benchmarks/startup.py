@@ -1,7 +1,7 @@
 """Start-up: spawn -> first tools/list answer over stdio, ours vs. a one-tool MCPServer (the SDK's floor).
 
 Speaks raw JSON-RPC over the pipes, so the client's own cost is not counted.
-    python tests/benchmarks/startup.py [runs]
+    python tests/benchmarks/startup.py [runs] [--toolsets=all]
 """
 
 from __future__ import annotations
@@ -40,11 +40,15 @@ def time_to_tools_list(command: list[str], env: dict[str, str]) -> tuple[float, 
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    args = [a for a in sys.argv[1:] if not a.startswith("--toolsets=")]
+    toolsets = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--toolsets=")), "default")
+    runs = int(args[0]) if args else 15
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESPAN_")}
     env.update({"RESPAN_API_KEY": "bench", "RESPAN_MCP_CACHE_DIR": tempfile.mkdtemp()})
+    if toolsets != "default":
+        env["RESPAN_MCP_TOOLSETS"] = toolsets
     cases = {
-        "respan-mcp (all toolsets)": [sys.executable, "-m", "respan_mcp"],
+        f"respan-mcp ({toolsets} toolsets)": [sys.executable, "-m", "respan_mcp"],
         "minimal MCPServer, 1 tool": [sys.executable, str(ROOT / "tests/benchmarks/minimal_server.py")],
     }
     medians = {}
