@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, field_validator, model_validator
@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     docs_source: str = Field(
         default=DEFAULT_DOCS_SOURCE, validation_alias=AliasChoices("RESPAN_DOCS_SOURCE", "docs_source")
     )
+    docs_semantic: Literal["auto", "off"] = Field(default="auto", validation_alias="RESPAN_MCP_DOCS_SEMANTIC")
     prompt_cache_ttl: float = Field(default=30.0, validation_alias="RESPAN_MCP_PROMPT_CACHE_TTL", ge=0)
     log_level: str = Field(default="WARNING", validation_alias=AliasChoices("RESPAN_MCP_LOG_LEVEL", "log_level"))
     # Where the key came from: "api_key", or "jwt" (a `respan login` session, which expires).

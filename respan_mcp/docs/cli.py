@@ -22,6 +22,23 @@ def _bar(done: int, total: int, label: str) -> None:
     sys.stderr.flush()
 
 
+def _embed(settings: Settings, service: DocsService, quiet: bool) -> None:
+    """With the semantic extra: embed the sections that changed (none, on an unchanged re-sync)."""
+    from respan_mcp.docs import semantic
+
+    if settings.docs_semantic == "off" or not semantic.available():
+        return
+    import time
+
+    from respan_mcp.docs.semantic.control import embed_now
+
+    started = time.perf_counter()
+    done, total = embed_now(service.path, None if quiet else lambda d, t: _bar(d, t, "embedding sections"))
+    if not quiet and done:
+        sys.stderr.write("\n")
+    print(f"Semantic ranking: embedded {done} of {total} sections in {time.perf_counter() - started:.1f} s.")
+
+
 def run_docs_command(settings: Settings, args: argparse.Namespace) -> int:
     service = DocsService(settings)
     if args.docs_command == "sync":
@@ -38,10 +55,15 @@ def run_docs_command(settings: Settings, args: argparse.Namespace) -> int:
         if not args.quiet:
             sys.stderr.write("\n")
         print(f"Indexed {report.summary()}.\nIndex: {service.path}")
+        _embed(settings, service, args.quiet)
         return 0 if not report.failed else 2
     if args.docs_command == "status":
         status = index_status(settings)
         print(("ok: " if status.ok else "not ready: ") + status.summary + (f"\n→ {status.fix}" if status.fix else ""))
+        if status.ok:
+            from respan_mcp.docs.semantic.control import describe
+
+            print(f"semantic ranking: {describe(service.path, settings.docs_semantic)}")
         return 0 if status.ok else 1
     # search
     index = service.index()

@@ -65,7 +65,22 @@ class DocsService:
                 self._index = None
                 return None
             self._mtime = mtime
+            self._attach_semantic(self._index)
+        elif self.semantic_state.startswith("embedding") and not self._embedding_running():
+            self._attach_semantic(self._index)  # the background embedding finished: rank with it now
         return self._index
+
+    semantic_state = "off"  # what `docs status` says about the semantic extra
+
+    def _attach_semantic(self, index: DocsIndex) -> None:
+        from respan_mcp.docs.semantic import control
+
+        self.semantic_state = control.attach(index, self.path, self.settings.docs_semantic)
+
+    def _embedding_running(self) -> bool:
+        from respan_mcp.docs.semantic import control
+
+        return control.embedding(self.path)
 
     async def ensure(self, progress: Progress | None = None) -> tuple[DocsIndex, SyncReport | None]:
         """The index, building it first if there is none (raises FetchError when that fails)."""

@@ -224,6 +224,9 @@ class DocsIndex:
         self._rows: dict[int, tuple[Any, ...]] = {}  # chunk rows seen, by id: sections are immutable
         self._results: OrderedDict[tuple[str, int, int], tuple[list[Hit], list[Term]]] = OrderedDict()
         self.common = frozenset(json.loads(self.meta.get("common_words", "[]")))
+        self.semantic: Any = None  # SectionVectors when the semantic extra ranks too (see enable_semantic)
+        self._embed: Any = None
+        self._query_vectors: dict[str, Any] = {}
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -284,8 +287,31 @@ class DocsIndex:
                 if self._bm25 is None:
                     self._bm25 = PythonBM25(self.db)
             scored = self._bm25.search(terms, CANDIDATES)
+        similarity: dict[int, float] | None = None
+        if self.semantic is not None:
+            sims = self.semantic.similarities(self.semantic_query(query))
+            found = {rowid for rowid, _ in scored}
+            scored += [(i, 0.0) for i in self.semantic.top(sims, DENSE_CANDIDATES) if i not in found]
+            similarity = {rowid: float(sims[self.semantic.position[rowid]]) for rowid, _ in scored
+                          if rowid in self.semantic.position}  # fmt: skip
         hits = self._hits(scored)
-        return rerank(hits, terms, limit, per_page), terms
+        return rerank(hits, terms, limit, per_page, similarity), terms
+
+    def enable_semantic(self, vectors: Any, embed: Any) -> None:
+        """Rank with the semantic extra from now on (`vectors`: every section's, `embed`: texts -> vectors)."""
+        self._embed = embed
+        self.semantic = vectors
+        with self._lock:
+            self._results.clear()
+
+    def semantic_query(self, query: str) -> Any:
+        cached = self._query_vectors.get(query)
+        if cached is None:
+            cached = self._embed([query])[0]
+            if len(self._query_vectors) > RESULT_CACHE_SIZE:
+                self._query_vectors.clear()
+            self._query_vectors[query] = cached
+        return cached
 
     def _hits(self, scored: list[tuple[int, float]]) -> list[Hit]:
         missing = [rowid for rowid, _ in scored if rowid not in self._rows]
@@ -343,7 +369,13 @@ def _lowered(_id: int, title: str, breadcrumb: str, body: str) -> tuple[str, str
     return title, head, f"{head} {body.lower()}"
 
 
-def rerank(hits: list[Hit], terms: list[Term], limit: int, per_page: int) -> list[Hit]:
+W_SEM = 1.5  # semantic extra: cosine similarity of question and section (tuned on docs_eval.json only)
+DENSE_CANDIDATES = 30  # semantic extra: the nearest sections join the full-text candidates
+
+
+def rerank(
+    hits: list[Hit], terms: list[Term], limit: int, per_page: int, semantic: dict[int, float] | None = None
+) -> list[Hit]:
     """Favour sections that cover more of the question on pages about it; at most `per_page` per page."""
     if not hits:
         return []
@@ -383,6 +415,7 @@ def rerank(hits: list[Hit], terms: list[Term], limit: int, per_page: int) -> lis
             + (W_IDENT * sum(1 for i in identifiers if i in hay) if identifiers else 0.0)
             + (W_IDENT_HEAD * sum(1 for i in identifiers if i in head) if identifiers else 0.0)
             + (W_BIGRAM * sum(1 for b in bigrams if b in hay) / len(bigrams) if bigrams else 0.0)
+            + (W_SEM * semantic.get(hit.id, 0.0) if semantic else 0.0)
         )
     by_page: dict[str, list[float]] = defaultdict(list)
     for hit in hits:

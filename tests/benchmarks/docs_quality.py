@@ -86,22 +86,66 @@ def evaluate(index: DocsIndex, entries: list[tuple[str, str, str, str]], questio
             print(f"{mark} {item['q']!r}: {ranked[:3]}")
 
 
+def semantic_index(index: DocsIndex, path: Path, placebo: bool) -> None:
+    """Turn on the semantic extra (vectors cached in .ci-cache/docs-bench: embedding takes a minute or two)."""
+    import time
+
+    import numpy as np
+
+    from respan_mcp.docs.semantic.embedder import Embedder
+    from respan_mcp.docs.semantic.vectors import SectionVectors, ensure_vectors, vectors_path
+
+    cache = ROOT / ".ci-cache" / "docs-bench"
+    cache.mkdir(parents=True, exist_ok=True)
+    cached = cache / "docs-vectors.sqlite3"
+    if cached.exists():
+        vectors_path(path).write_bytes(cached.read_bytes())
+    embedder = Embedder()
+    started = time.perf_counter()
+    done, total = ensure_vectors(path, embedder.embed)
+    print(f"semantic: embedded {done} of {total} sections in {time.perf_counter() - started:.1f} s")
+    cached.write_bytes(vectors_path(path).read_bytes())
+    vectors = SectionVectors.load(path, index.db)
+    assert vectors is not None
+    embed = embedder.embed
+    if placebo:  # random unit vectors: what the extra adds beyond "more candidates and one more feature"
+        rng = np.random.default_rng(7)
+        noise = rng.normal(size=vectors.matrix.shape)
+        vectors.matrix = np.round(noise / np.linalg.norm(noise, axis=1, keepdims=True) * 127).astype(np.int32)
+
+        def embed(texts: list[str]) -> np.ndarray:
+            v = rng.normal(size=(len(texts), vectors.matrix.shape[1])).astype(np.float32)
+            return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    index.enable_semantic(vectors, embed)
+
+
 def main() -> None:
+    from respan_mcp.docs import store
+
     corpus = need_corpus()
     pages = load_folder(corpus)
     entries = []
     for page in pages:
         meta, _ = parse_front_matter(page.text)
         entries.append((page.path, meta.get("title", ""), meta.get("description", ""), page.url + ".mdx"))
+    weights = [float(w) for a in sys.argv if a.startswith("--weights=") for w in a.split("=", 1)[1].split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "index.sqlite3"
         build_index(pages, str(corpus), path)
         index = DocsIndex(path)
         print(f"{len(pages)} pages")
-        for name, file in SETS.items():
-            questions = json.loads((ROOT / file).read_text())["questions"]
-            print(f"\n== {name}")
-            evaluate(index, entries, questions)
+        if "--semantic" in sys.argv or "--placebo" in sys.argv:
+            semantic_index(index, path, placebo="--placebo" in sys.argv)
+        for weight in weights or [store.W_SEM]:
+            store.W_SEM = weight
+            index._results.clear()
+            if index.semantic is not None:
+                print(f"\n#### semantic weight {weight}")
+            for name, file in SETS.items():
+                questions = json.loads((ROOT / file).read_text())["questions"]
+                print(f"\n== {name}")
+                evaluate(index, entries, questions)
 
 
 if __name__ == "__main__":
