@@ -211,9 +211,25 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
             async with Client(transport) as mcp:
                 names = {t.name for t in (await mcp.list_tools()).tools}
                 assert set().union(*NEW_TOOLS.values()) <= names
-                for tool, args in (("list_customers", {"limit": 2}), ("list_datasets", {}),
-                                   ("get_experiment", {"experiment_id": "exp_1"}),
-                                   ("deploy_prompt_version", {"prompt_id": "p_greet", "version": 2})):  # fmt: skip
+                created = await mcp.call_tool("create_prompt", {"name": "e2e"})
+                prompt_id = created.structured_content["prompt_id"]
+                calls = [
+                    ("create_prompt_version", {"prompt_id": prompt_id, "model": "gpt-4o-mini",
+                                               "messages": [{"role": "user", "content": "Hi {{ who }}"}]}),
+                    ("update_prompt_version", {"prompt_id": prompt_id, "version": 1, "model": "gpt-4o"}),
+                    ("deploy_prompt_version", {"prompt_id": prompt_id, "version": 1, "confirm": True}),
+                    ("list_customers", {"limit": 2}), ("get_customer", {"customer_identifier": "acme"}),
+                    ("update_customer_budget", {"customer_identifier": "acme", "total_budget": 100}),
+                    ("list_datasets", {}), ("get_dataset", {"dataset_id": "ds_golden"}),
+                    ("create_dataset", {"name": "e2e", "since": "1d"}), ("list_evaluators", {}),
+                    ("get_evaluator", {"evaluator_id": "evl_relevance"}),
+                    ("run_evaluator", {"evaluator_id": "evl_relevance", "input": "q", "output": "a"}),
+                    ("list_experiments", {}), ("get_experiment", {"experiment_id": "exp_1"}),
+                    ("get_experiment_results", {"experiment_id": "exp_1"}),
+                    ("create_experiment", {"dataset_id": "ds_golden", "model": "gpt-4o", "evaluator_ids": ["x"]}),
+                ]  # fmt: skip
+                assert {name for name, _ in calls} | {"create_prompt"} == set().union(*NEW_TOOLS.values())
+                for tool, args in calls:
                     result = await mcp.call_tool(tool, args)
                     assert not result.is_error, (tool, text_of(result))
     finally:
