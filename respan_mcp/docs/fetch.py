@@ -21,7 +21,7 @@ from respan_mcp import __version__
 from respan_mcp.docs.errors import FetchError
 from respan_mcp.docs.limits import MAX_FILE_BYTES as MAX_PAGE_BYTES
 from respan_mcp.docs.limits import MAX_PAGES, MAX_TOTAL_BYTES
-from respan_mcp.docs.store import RawPage
+from respan_mcp.docs.records import RawPage
 from respan_mcp.sdk_compat import set_body
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from respan_mcp.docs.limits import MAX_FILE_BYTES, MAX_PAGES, MAX_TOTAL_BYTES
-from respan_mcp.docs.store import RawPage
+from respan_mcp.docs.records import RawPage
 
 DEFAULT_SITE = "https://respan.ai/docs"
 NAV_FILES = ("docs.json", "mint.json")

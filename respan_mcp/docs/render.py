@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from respan_mcp.docs.chunk import slugify, split_sections
 from respan_mcp.docs.query import Term
-from respan_mcp.docs.store import DocsIndex, Hit, PageRecord
+from respan_mcp.docs.records import Hit, PageRecord
+from respan_mcp.docs.store import DocsIndex
 
 EXCERPT_CHARS = 360
 

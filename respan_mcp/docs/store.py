@@ -6,79 +6,32 @@ the previous index usable. Stamped with its source and build time.
 
 from __future__ import annotations
 
-import functools
 import json
-import math
 import os
-import re
 import sqlite3
 import threading
 import time
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from respan_mcp.config import DOCS_STALE_AFTER_DAYS, Settings
+from respan_mcp.docs import rank
+from respan_mcp.docs.bm25 import WEIGHTS, WORD, PythonBM25, place_words
 from respan_mcp.docs.chunk import drop_blocks, find_boilerplate, split_sections
 from respan_mcp.docs.mdx import clean_page
 from respan_mcp.docs.query import MAX_QUERY_CHARS, Term, fts_expression, keywords_of, parse_query
+from respan_mcp.docs.rank import rerank
+from respan_mcp.docs.records import Hit, PageRecord, RawPage
 
 INDEX_FILE = "docs-index.sqlite3"
 SCHEMA_VERSION = "7"  # 7: pages with no body keep a section; embeds named
-# Column weights: title, description, headings, body, keywords, place (the page's path words).
-WEIGHTS = (3.0, 1.5, 5.0, 1.0, 4.0, 2.0)
 CANDIDATES = 60
 COMMON_SHARE = 0.3  # words in more sections than this share rank nothing: left out of the FTS query
 PER_PAGE = 2
 RESULT_CACHE_SIZE = 256
-
-
-@dataclass
-class RawPage:
-    """A page as a source delivered it, before cleanup."""
-
-    path: str  # site path without extension, no leading slash: "documentation/features/gateway/setup"
-    url: str  # the human-facing page URL
-    text: str  # MDX/Markdown source (HTML pages arrive already converted)
-    title: str = ""
-    description: str = ""
-    etag: str = ""
-    last_modified: str = ""
-    entry_url: str = ""  # the link the source listed (it may have redirected to `url`)
-
-    @property
-    def content_hash(self) -> str:
-        import hashlib
-
-        return hashlib.sha256(self.text.encode()).hexdigest()
-
-
-@dataclass
-class Hit:
-    id: int
-    path: str
-    url: str
-    anchor: str
-    title: str
-    breadcrumb: str
-    body: str
-    score: float
-
-    @property
-    def link(self) -> str:
-        return f"{self.url}#{self.anchor}" if self.anchor else self.url
-
-
-@dataclass
-class PageRecord:
-    path: str
-    url: str
-    title: str
-    description: str
-    markdown: str
-    sections: list[tuple[str, str, int]] = field(default_factory=list)  # (anchor, heading, level)
 
 
 @dataclass
@@ -87,11 +40,6 @@ class IndexStatus:
     summary: str
     fix: str = ""
     meta: dict[str, str] = field(default_factory=dict)
-
-
-def place_words(path: str) -> str:
-    """A page path as words (`sdks/python/tracing/client/flush` -> `sdks python tracing client flush`)."""
-    return re.sub(r"[/_\-.]+", " ", path)
 
 
 def index_path(settings: Settings) -> Path:
@@ -291,7 +239,7 @@ class DocsIndex:
         if self.semantic is not None:
             sims = self.semantic.similarities(self.semantic_query(query))
             found = {rowid for rowid, _ in scored}
-            scored += [(i, 0.0) for i in self.semantic.top(sims, DENSE_CANDIDATES) if i not in found]
+            scored += [(i, 0.0) for i in self.semantic.top(sims, rank.DENSE_CANDIDATES) if i not in found]
             similarity = {rowid: float(sims[self.semantic.position[rowid]]) for rowid, _ in scored
                           if rowid in self.semantic.position}  # fmt: skip
         hits = self._hits(scored)
@@ -345,166 +293,6 @@ class DocsIndex:
 
     def paths(self) -> list[tuple[str, str, str]]:
         return self.db.execute("SELECT path, title, url FROM pages ORDER BY position").fetchall()
-
-
-# Re-ranking weights over the BM25 candidates (tuned on tests/benchmarks/docs_eval.json).
-W_COVERAGE = 0.3  # share of the question's terms found anywhere in the section
-W_HEAD = 0.5  # ... found in the page title or the section's headings
-W_TITLE = 0.5  # ... found in the page title
-W_IDENT = 0.3  # an identifier from the question appears verbatim
-W_IDENT_HEAD = 0.3  # ... in the headings: the section about that parameter
-W_PAGE = 0.6  # support from the page's other matching sections
-W_BIGRAM = 0.3  # adjacent question words found together
-
-
-def _stems(phrase: str) -> tuple[str, ...]:
-    """Word prefixes that stand for a phrase's words in any inflection (`models` -> `mode`)."""
-    return tuple(w[: max(4, len(w) - 2)] for w in phrase.split())
-
-
-@functools.lru_cache(maxsize=8192)
-def _lowered(_id: int, title: str, breadcrumb: str, body: str) -> tuple[str, str, str]:
-    title = title.lower()
-    head = f"{title} {breadcrumb.lower()}"
-    return title, head, f"{head} {body.lower()}"
-
-
-W_SEM = 1.5  # semantic extra: cosine similarity of question and section (tuned on docs_eval.json only)
-DENSE_CANDIDATES = 30  # semantic extra: the nearest sections join the full-text candidates
-
-
-def rerank(
-    hits: list[Hit], terms: list[Term], limit: int, per_page: int, semantic: dict[int, float] | None = None
-) -> list[Hit]:
-    """Favour sections that cover more of the question on pages about it; at most `per_page` per page."""
-    if not hits:
-        return []
-    best = max(h.score for h in hits) or 1.0
-    bigrams = [t.text for t in terms if t.bigram]
-    words = [t for t in terms if not t.bigram]
-    n = max(1, len(words))
-    # Each word prefix is a bit; a term is found where all bits of one of its phrases are.
-    stems = sorted({s for t in words for p in t.phrases for s in _stems(p)})
-    bit = {s: 1 << i for i, s in enumerate(stems)}
-    options = [[sum(bit[s] for s in set(_stems(p))) for p in t.phrases] for t in words]
-    identifiers = [t.text.lower() for t in words if t.identifier]
-
-    counted: dict[int, int] = {}  # few distinct masks per query: count each once
-
-    def count(mask: int) -> int:
-        found = counted.get(mask)
-        if found is None:
-            found = counted[mask] = sum(1 for opts in options if any(m & mask == m for m in opts))
-        return found
-
-    for hit in hits:
-        title, head, hay = _lowered(hit.id, hit.title, hit.breadcrumb, hit.body)
-        in_hay = in_head = in_title = 0
-        for stem in stems:
-            if stem in hay:
-                in_hay |= bit[stem]
-                if stem in head:
-                    in_head |= bit[stem]
-                    if stem in title:
-                        in_title |= bit[stem]
-        hit.score = (
-            hit.score / best
-            + W_COVERAGE * count(in_hay) / n
-            + W_HEAD * count(in_head) / n
-            + W_TITLE * count(in_title) / n
-            + (W_IDENT * sum(1 for i in identifiers if i in hay) if identifiers else 0.0)
-            + (W_IDENT_HEAD * sum(1 for i in identifiers if i in head) if identifiers else 0.0)
-            + (W_BIGRAM * sum(1 for b in bigrams if b in hay) / len(bigrams) if bigrams else 0.0)
-            + (W_SEM * semantic.get(hit.id, 0.0) if semantic else 0.0)
-        )
-    by_page: dict[str, list[float]] = defaultdict(list)
-    for hit in hits:
-        by_page[hit.path].append(hit.score)
-    page_score = {}
-    for path, scores in by_page.items():
-        scores.sort(reverse=True)
-        page_score[path] = scores[0] + W_PAGE * sum(scores[1:3]) / 2
-    hits.sort(key=lambda h: (page_score[h.path], h.score), reverse=True)
-    taken: list[Hit] = []
-    per: Counter[str] = Counter()
-    for hit in hits:
-        if per[hit.path] >= per_page:
-            continue
-        per[hit.path] += 1
-        taken.append(hit)
-        if len(taken) >= limit:
-            break
-    return taken
-
-
-# -- the fallback engine ----------------------------------------------------------------------
-
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def light_stem(word: str) -> str:
-    """A small suffix stripper: close enough to Porter for ranking when FTS5 is missing."""
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    return [light_stem(w) for w in WORD.findall(text.lower())]
-
-
-class PythonBM25:
-    """BM25F-lite over the same chunks and column weights as the FTS5 index."""
-
-    K1, B = 1.2, 0.75
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        rows = db.execute("SELECT id, title, description, breadcrumb, body, keywords, path FROM chunks").fetchall()
-        rows = [(*row[:6], place_words(row[6])) for row in rows]
-        self.ids: list[int] = []
-        self.fields: list[list[Counter[str]]] = []
-        lengths: list[list[int]] = []
-        self.df: Counter[str] = Counter()
-        for row in rows:
-            counters = [Counter(tokenize(text or "")) for text in row[1:]]
-            self.ids.append(row[0])
-            self.fields.append(counters)
-            lengths.append([sum(c.values()) for c in counters])
-            self.df.update(set().union(*counters))
-        n = max(1, len(rows))
-        self.n = n
-        self.avg = [max(1.0, sum(col) / n) for col in zip(*lengths, strict=True)] if lengths else [1.0] * 6
-        self.lengths = lengths
-
-    def _phrase_tokens(self, term: Term) -> list[list[str]]:
-        options = [tokenize(p) for p in term.phrases]
-        if term.keyword:
-            options.append(tokenize(term.keyword))
-        return [o for o in options if o]
-
-    def search(self, terms: list[Term], limit: int) -> list[tuple[int, float]]:
-        scores: dict[int, float] = defaultdict(float)
-        for term in terms:
-            for tokens in self._phrase_tokens(term):
-                for token in tokens:
-                    df = self.df.get(token, 0)
-                    if not df:
-                        continue
-                    idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
-                    for index, counters in enumerate(self.fields):
-                        tf = sum(
-                            WEIGHTS[f] * c[token] / (1 - self.B + self.B * self.lengths[index][f] / self.avg[f])
-                            for f, c in enumerate(counters)
-                            if c[token]
-                        )
-                        if tf:
-                            scores[self.ids[index]] += idf * tf * (self.K1 + 1) / (tf + self.K1)
-        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        return ranked[:limit]
-
-
-# -- status ---------------------------------------------------------------------------------
 
 
 def read_meta(path: Path) -> dict[str, str] | None:

@@ -121,7 +121,7 @@ def semantic_index(index: DocsIndex, path: Path, placebo: bool) -> None:
 
 
 def main() -> None:
-    from respan_mcp.docs import store
+    from respan_mcp.docs import rank
 
     corpus = need_corpus()
     pages = load_folder(corpus)
@@ -137,8 +137,8 @@ def main() -> None:
         print(f"{len(pages)} pages")
         if "--semantic" in sys.argv or "--placebo" in sys.argv:
             semantic_index(index, path, placebo="--placebo" in sys.argv)
-        for weight in weights or [store.W_SEM]:
-            store.W_SEM = weight
+        for weight in weights or [rank.W_SEM]:
+            rank.W_SEM = weight
             index._results.clear()
             if index.semantic is not None:
                 print(f"\n#### semantic weight {weight}")
