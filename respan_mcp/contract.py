@@ -25,18 +25,10 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
+from respan_mcp.output import loads_if_json
+
 JSON_HINT = " (a JSON object)"
 JSON_ARRAY_HINT = " (a JSON array)"
-
-
-def _parse_json_text(value: Any) -> Any:
-    """A JSON object/array given as text becomes the value; anything else is left for validation."""
-    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def json_text(kind: str, description: str) -> WithJsonSchema:
@@ -45,8 +37,8 @@ def json_text(kind: str, description: str) -> WithJsonSchema:
 
 
 # A free-form map (metadata, variables, ...): declared as a JSON string, accepted as either.
-JsonObject = Annotated[dict[str, Any], BeforeValidator(_parse_json_text)]
-JsonArray = Annotated[list[Any], BeforeValidator(_parse_json_text)]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(loads_if_json)]
+JsonArray = Annotated[list[Any], BeforeValidator(loads_if_json)]
 
 
 # -- schema rewriting ---------------------------------------------------------------------------

@@ -40,6 +40,16 @@ def fit(text: str, max_tokens: int, *, more: str = "") -> str:
     return shown + notice
 
 
+def loads_if_json(value: Any) -> Any:
+    """A JSON object or array given as text, parsed; any other value as it is (models and Respan send both)."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    return value
+
+
 def clip(text: str | None, limit: int) -> str:
     """One value shortened to `limit` characters with an ellipsis, whitespace folded."""
     if not text:

@@ -62,6 +62,11 @@ def _version_body(
     return body
 
 
+def _written(prompt_id: str, version: int, answer: dict[str, Any]) -> dict[str, Any]:
+    return PromptWritten(prompt_id=prompt_id, version=version, deployed=bool(answer.get("is_deployed")),
+                         readonly=bool(answer.get("readonly"))).model_dump()  # fmt: skip
+
+
 def _next_steps(prompt_id: str, version: int) -> str:
     return (
         f"Preview: render_prompt(prompt_id={prompt_id!r}, version={version}); run: chat_completion(prompt="
@@ -99,13 +104,7 @@ async def create_prompt_version(
         created = await api.create_version(prompt_store(app_state(ctx)), prompt_id, body)
     version = int(created.get("version") or 0)
     text = f"Created {prompt_id} v{version} (a draft; not live). " + _next_steps(prompt_id, version)
-    output = PromptWritten(
-        prompt_id=prompt_id,
-        version=version,
-        deployed=bool(created.get("is_deployed")),
-        readonly=bool(created.get("readonly")),
-    )
-    return reply(ctx, text, output.model_dump())
+    return reply(ctx, text, _written(prompt_id, version, created))
 
 
 async def update_prompt_version(
@@ -131,13 +130,7 @@ async def update_prompt_version(
             )
         updated = await api.update_version(store, prompt_id, version, body)
     text = f"Updated draft {prompt_id} v{version} ({', '.join(sorted(body))}). " + _next_steps(prompt_id, version)
-    output = PromptWritten(
-        prompt_id=prompt_id,
-        version=version,
-        deployed=bool(updated.get("is_deployed")),
-        readonly=bool(updated.get("readonly")),
-    )
-    return reply(ctx, text, output.model_dump())
+    return reply(ctx, text, _written(prompt_id, version, updated))
 
 
 class DeployOutput(BaseModel):

@@ -28,7 +28,7 @@ from respan_mcp.evals.format import (
 )
 from respan_mcp.logs.api import LogQuery
 from respan_mcp.logs.filters import LOG_FIELDS, FilterSpec, normalize_filters, time_window
-from respan_mcp.output import clip, compact_json, content_text
+from respan_mcp.output import clip, compact_json, content_text, loads_if_json
 from respan_mcp.state import app_state, reply, tool_errors
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
@@ -106,23 +106,12 @@ async def get_dataset(
         lines.append(record["description"])
     for item in items:
         lines.append(
-            f"- {item.get('unique_id') or item.get('id')}: {clip(content_text(_json(item.get('input'))), 120)}"
-            f" -> {clip(content_text(_json(item.get('output'))), 120)}"
+            f"- {item.get('unique_id') or item.get('id')}: {clip(content_text(loads_if_json(item.get('input'))), 120)}"
+            f" -> {clip(content_text(loads_if_json(item.get('output'))), 120)}"
         )
     lines.append(f"Run an experiment on it: create_experiment(dataset_id={record['id']!r}, ...).")
     slim = [{k: item.get(k) for k in ("unique_id", "input", "output", "model", "status")} for item in items]
     return reply(ctx, "\n".join(lines), DatasetDetail(dataset=record, rows=slim, row_count=count).model_dump())
-
-
-def _json(value: Any) -> Any:
-    import json
-
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 class DatasetCreated(BaseModel):
@@ -265,8 +254,8 @@ async def run_evaluator(
 
             log = await logs_api.get_log(client, log_id)
             log = log if isinstance(log, dict) else {}
-            input = input or content_text(_json(log.get("prompt_messages") or log.get("input")))
-            output = output or content_text(_json(log.get("completion_message") or log.get("output")))
+            input = input or content_text(loads_if_json(log.get("prompt_messages") or log.get("input")))
+            output = output or content_text(loads_if_json(log.get("completion_message") or log.get("output")))
         if input is None or output is None:
             raise ToolError("Give log_id (a stored log to score) or both input and output.")
         inputs: dict[str, Any] = {"input": input, "output": output}

@@ -6,7 +6,16 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from respan_mcp.output import clip, compact_json, fmt_cost, fmt_int, fmt_seconds, render_conversation, table
+from respan_mcp.output import (
+    clip,
+    compact_json,
+    fmt_cost,
+    fmt_int,
+    fmt_seconds,
+    loads_if_json,
+    render_conversation,
+    table,
+)
 from respan_mcp.redact import redact
 
 EXTRA_CHARS = 200  # characters of one extra column's value
@@ -55,7 +64,7 @@ def log_record(item: dict[str, Any], extra: list[str]) -> dict[str, Any]:
         fields = {}
         for name in extra:
             # Projected fields get the same redaction as get_log (full_request carries BYOK credentials).
-            value = redact({name: _parse_json(item.get(name))})[name]
+            value = redact({name: loads_if_json(item.get(name))})[name]
             fields[name] = clip(value, EXTRA_CHARS) if isinstance(value, str) else value
         record["fields"] = fields
     return record
@@ -92,15 +101,6 @@ def render_log_table(records: list[dict[str, Any]], extra: list[str]) -> str:
     return table(rows, columns, widths={"id": 36, "error": 60})
 
 
-def _parse_json(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _as_message_data(value: Any) -> Any:
     """Messages (a list of objects), one message (an object), text, or else JSON text of whatever it was."""
     if value is None or isinstance(value, (str, dict)):
@@ -119,8 +119,8 @@ def log_detail(log: dict[str, Any]) -> dict[str, Any]:
     return {
         **log_record(log, []),
         "time_to_first_token_s": _number(log.get("time_to_first_token")),
-        "input": _as_message_data(_parse_json(source_in)),
-        "output": _as_message_data(_parse_json(log.get("completion_message") or log.get("output"))),
+        "input": _as_message_data(loads_if_json(source_in)),
+        "output": _as_message_data(loads_if_json(log.get("completion_message") or log.get("output"))),
         "metadata": log.get("metadata") if isinstance(log.get("metadata"), dict) else None,
         "thread": log.get("thread_identifier"),
         "trace_id": log.get("trace_unique_id"),
@@ -164,8 +164,8 @@ def render_log(log: dict[str, Any], max_chars: int) -> str:
     source_out = log.get("completion_message") or log.get("output")
     if source_in in (None, "", []) and isinstance(log.get("full_request"), dict):
         source_in = log["full_request"].get("messages")
-    input_text, cut_in = render_conversation(_parse_json(source_in), max_chars, empty="(none recorded)")
-    output_text, cut_out = render_conversation(_parse_json(source_out), max_chars, empty="(none recorded)")
+    input_text, cut_in = render_conversation(loads_if_json(source_in), max_chars, empty="(none recorded)")
+    output_text, cut_out = render_conversation(loads_if_json(source_out), max_chars, empty="(none recorded)")
     lines += ["", "Input:", input_text, "", "Output:", output_text]
     if cut_in or cut_out:
         lines.append(f"[messages longer than {max_chars} characters were cut; call get_log with a larger max_chars]")
