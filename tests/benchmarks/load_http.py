@@ -95,7 +95,8 @@ def main() -> None:
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     source = str(CORPUS if CORPUS.exists() else ROOT / "tests/docs_site")
     with tempfile.TemporaryDirectory() as cache:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RESPAN_")}
+        # RESPAN_MCP_DOCS_SEMANTIC passes through: set it to "off" to measure without the semantic extra.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RESPAN_") or k == "RESPAN_MCP_DOCS_SEMANTIC"}
         env.update({"RESPAN_MCP_CACHE_DIR": cache, "RESPAN_DOCS_SOURCE": source,
                     "RESPAN_CREDENTIALS_FILE": str(Path(cache) / "none.json")})  # fmt: skip
         subprocess.run([sys.executable, "-m", "respan_mcp", "docs", "sync", "--quiet"], env=env, check=True,
