@@ -102,6 +102,20 @@ class Platform:
             for n in range(1, 4)
         ]  # fmt: skip
 
+        self.workflows: dict[str, dict[str, Any]] = {
+            "wf_alert": {"id": "wf_alert", "workflow_id": "wff_alert", "version": 2, "name": "Cost alert",
+                         "description": "Notify when a request costs over $1", "type": "automations",
+                         "trigger_event_type": "request_log", "is_enabled": True, "is_read_only": True,
+                         "deployed_version": 2, "created_at": "2026-10-01T00:00:00Z",
+                         "tasks": [{"id": "t1", "type": "condition", "next": "t2", "config": {"condition_policy": {
+                             "event.cost": {"operator": "gt", "value": 1}}, "on_true": "continue"}},
+                                   {"id": "t2", "type": "notification", "config": {"severity": "high",
+                                    "message_template": "Costly request {{event.unique_id}}"}}]},
+            "wf_pipe": {"id": "wf_pipe", "workflow_id": "wff_pipe", "version": 1, "name": "Quality gate",
+                        "type": "evaluators", "trigger_event_type": "eval_only", "is_enabled": False,
+                        "tasks": [{"id": "e1", "type": "eval", "config": {"evaluator_id": "evl_relevance"}}]},
+        }  # fmt: skip
+
     # -- helpers --------------------------------------------------------------------------
 
     def _page(self, request: Request, items: list[Any], max_size: int = 100) -> Response | dict[str, Any]:
@@ -316,6 +330,20 @@ class Platform:
         return self._list(request, self.experiment_rows.get(experiment_id, []), None, None, body, "id")
 
 
+def list_workflows(platform: Platform, request: Request, body: Any, fault: Any) -> Response:
+    items = list(platform.workflows.values())
+    wanted = (((body or {}).get("filters") or {}).get("type") or {}).get("value") if isinstance(body, dict) else None
+    if wanted:
+        items = [w for w in items if w["type"] in (wanted if isinstance(wanted, list) else [wanted])]
+    return platform._list(request, [{k: v for k, v in w.items() if k != "tasks"} for w in items], None, None, body,
+                          "-created_at")  # fmt: skip
+
+
+def get_workflow(platform: Platform, request: Request, body: Any, fault: Any) -> Response:
+    workflow = platform.workflows.get(request.path_params["workflow_id"])
+    return JSONResponse(workflow) if workflow else _error(404, "Not found.")
+
+
 def iso_now() -> str:
     from datetime import datetime, timezone
 
@@ -342,4 +370,6 @@ def install(fake: FakeRespan) -> Platform:
     add("/api/v2/experiments/", platform.create_experiment, ["POST"])
     add("/api/v2/experiments/{experiment_id}/", platform.get_experiment, ["GET"])
     add("/api/v2/experiments/{experiment_id}/logs/list/", platform.list_experiment_rows, ["POST"])
+    add("/api/workflows/list/", lambda *a: list_workflows(platform, *a), ["POST"])
+    add("/api/workflows/{workflow_id}/", lambda *a: get_workflow(platform, *a), ["GET"])
     return platform

@@ -20,7 +20,8 @@ NEW_TOOLS = {
     "prompt_authoring": {"create_prompt", "create_prompt_version", "update_prompt_version", "deploy_prompt_version"},
     "customers": {"list_customers", "get_customer", "update_customer_budget"},
     "evals": {"list_datasets", "get_dataset", "create_dataset", "list_evaluators", "get_evaluator", "run_evaluator",
-              "list_experiments", "get_experiment", "create_experiment", "get_experiment_results"},
+              "list_experiments", "get_experiment", "create_experiment", "get_experiment_results", "list_workflows",
+              "get_workflow"},
 }  # fmt: skip
 WRITE_TOOLS = {"create_prompt", "create_prompt_version", "update_prompt_version", "deploy_prompt_version",
                "update_customer_budget", "create_dataset", "run_evaluator", "create_experiment"}  # fmt: skip
@@ -227,6 +228,7 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
                     ("list_experiments", {}), ("get_experiment", {"experiment_id": "exp_1"}),
                     ("get_experiment_results", {"experiment_id": "exp_1"}),
                     ("create_experiment", {"dataset_id": "ds_golden", "model": "gpt-4o", "evaluator_ids": ["x"]}),
+                    ("list_workflows", {}), ("get_workflow", {"workflow_id": "wf_alert"}),
                 ]  # fmt: skip
                 assert {name for name, _ in calls} | {"create_prompt"} == set().union(*NEW_TOOLS.values())
                 for tool, args in calls:
@@ -235,3 +237,14 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
     finally:
         http.stop()
         backend.stop()
+
+
+async def test_workflows_read_only(full: Client, fake: FakeRespan) -> None:
+    listed, text = await call(full, "list_workflows", type="automations")
+    assert [w["id"] for w in listed.structured_content["items"]] == ["wf_alert"]
+    assert fake.last("/workflows/list").body == {"filters": {"type": {"operator": "eq", "value": ["automations"]}}}
+    one, text = await call(full, "get_workflow", workflow_id="wf_alert")
+    assert "t1 [condition]" in text and "-> t2" in text and "t2 [notification]" in text and "(end)" in text
+    assert len(one.structured_content["tasks"]) == 2
+    missing, text = await call(full, "get_workflow", workflow_id="nope")
+    assert missing.is_error and "404" in text

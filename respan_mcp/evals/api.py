@@ -1,4 +1,4 @@
-"""Respan calls for datasets, evaluators and experiments (v2)."""
+"""Respan calls for datasets, evaluators, experiments (v2) and workflows."""
 
 from __future__ import annotations
 
@@ -13,20 +13,24 @@ if TYPE_CHECKING:
 MAX_SCORED_ROWS = 1000  # rows read to average an experiment's scores (the backend's own summary is unreliable)
 
 
+LIST_PATHS = {"datasets": "datasets/list/", "evaluators": "evaluators/list/", "experiments": "v2/experiments/list/",
+              "workflows": "workflows/list/"}  # fmt: skip
+GET_PATHS = {"datasets": "datasets/{id}/", "evaluators": "evaluators/{id}/", "experiments": "v2/experiments/{id}/",
+             "workflows": "workflows/{id}/"}  # fmt: skip
+
+
 async def list_page(
-    client: RespanClient, kind: str, page: int, limit: int, what: str
+    client: RespanClient, kind: str, page: int, limit: int, what: str, filters: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of datasets, evaluators or experiments (their list endpoints are POSTs with filters)."""
-    path = {"datasets": "datasets/list/", "evaluators": "evaluators/list/", "experiments": "v2/experiments/list/"}[kind]
-    data = await client.request(
-        "POST", path, params={"page": page, "page_size": limit}, json_body={"filters": {}}, read=True, what=what
-    )
+    """One page of datasets, evaluators, experiments or workflows (their lists are POSTs with filters)."""
+    params = {"page": page, "page_size": limit}
+    body = {"filters": filters or {}}
+    data = await client.request("POST", LIST_PATHS[kind], params=params, json_body=body, read=True, what=what)
     return results(data)
 
 
 async def get(client: RespanClient, kind: str, item_id: str) -> dict[str, Any]:
-    template = {"datasets": "datasets/{id}/", "evaluators": "evaluators/{id}/", "experiments": "v2/experiments/{id}/"}
-    data = await client.request("GET", api_path(template[kind], id=item_id), what=f"{kind[:-1]} {item_id[:80]!r}")
+    data = await client.request("GET", api_path(GET_PATHS[kind], id=item_id), what=f"{kind[:-1]} {item_id[:80]!r}")
     return data if isinstance(data, dict) else {}
 
 

@@ -105,3 +105,27 @@ def render_rows(records: list[dict[str, Any]]) -> str:
         for r in records
     ]
     return table(rows, ["id", "status", "input", "output", "cost", "scores"]) if rows else "(no rows yet)"
+
+
+def workflow_record(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(item.get("id") or ""),
+        "name": item.get("name") or "",
+        "type": item.get("type"),
+        "trigger": item.get("trigger_event_type"),
+        "enabled": item.get("is_enabled"),
+        "deployed_version": item.get("deployed_version"),
+        "created_at": iso_time(item.get("created_at")),
+    }
+
+
+def render_tasks(tasks: list[dict[str, Any]]) -> list[str]:
+    """A workflow's task chain, one line a task: id [type] config -> next."""
+    lines = []
+    for task in tasks:
+        if not isinstance(task, dict):
+            continue
+        config = {k: v for k, v in (task.get("config") or {}).items() if not str(k).startswith("_blockly")}
+        step = f"{task.get('id')} [{task.get('type')}] {compact_json(config, 160)}"
+        lines.append(step + (f" -> {task['next']}" if task.get("next") else " (end)"))
+    return lines

@@ -6,7 +6,7 @@ requests from yesterday" (a search_logs query) into a dataset in one call.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -23,8 +23,10 @@ from respan_mcp.evals.format import (
     experiment_record,
     render_rows,
     render_table,
+    render_tasks,
     row_record,
     score_averages,
+    workflow_record,
 )
 from respan_mcp.logs.api import LogQuery
 from respan_mcp.logs.filters import LOG_FIELDS, FilterSpec, normalize_filters, time_window
@@ -43,6 +45,7 @@ KINDS = {
         ["id", "name", "status", "progress", "dataset_name", "created_at"],
         experiment_record,
     ),
+    "workflows": ("list_workflows", ["id", "name", "type", "trigger", "enabled", "deployed_version"], workflow_record),
 }
 
 
@@ -53,16 +56,19 @@ class ListPage(BaseModel):
     items: list[dict[str, Any]]
 
 
-async def _list(ctx: Context, kind: str, limit: int, cursor: str | None) -> CallToolResult:
+async def _list(
+    ctx: Context, kind: str, limit: int, cursor: str | None, filters: dict[str, Any] | None = None
+) -> CallToolResult:
     tool, columns, record = KINDS[kind]
     with tool_errors():
         page = 1
         if cursor:
             state, page = decode_cursor(tool, cursor)
-            limit = int(state.get("limit") or limit)
-        items, count = await api.list_page(app_state(ctx).respan, kind, page, limit, tool)
+            limit, filters = int(state.get("limit") or limit), state.get("filters") or None
+        items, count = await api.list_page(app_state(ctx).respan, kind, page, limit, tool, filters)
     records = [record(i) for i in items]
-    next_cursor = encode_cursor(tool, {"limit": limit}, page + 1) if page * limit < count else None
+    more = page * limit < count
+    next_cursor = encode_cursor(tool, {"limit": limit, "filters": filters}, page + 1) if more else None
     text = render_table(records, columns, count, kind)
     if next_cursor:
         text += f'\nNext page: {tool}(cursor="{next_cursor}")'
@@ -83,6 +89,45 @@ async def list_experiments(
     ctx: Context, limit: Limit = 20, cursor: Cursor = None
 ) -> Annotated[CallToolResult, ListPage]:
     return await _list(ctx, "experiments", limit, cursor)
+
+
+async def list_workflows(
+    ctx: Context,
+    type: Annotated[
+        Literal["automations", "monitors", "evaluators"] | None, Field(description="Only this kind")
+    ] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Annotated[CallToolResult, ListPage]:
+    filters = {"type": {"operator": "eq", "value": [type]}} if type else None
+    return await _list(ctx, "workflows", limit, cursor, filters)
+
+
+class WorkflowDetail(BaseModel):
+    id: str
+    name: str
+    type: str | None = None
+    trigger: str | None = None
+    enabled: bool | None = None
+    deployed_version: int | None = None
+    created_at: str | None = None
+    tasks: list[dict[str, Any]]
+
+
+async def get_workflow(
+    ctx: Context, workflow_id: Annotated[str, Field(description="The workflow's id")]
+) -> Annotated[CallToolResult, WorkflowDetail]:
+    with tool_errors():
+        workflow = await api.get(app_state(ctx).respan, "workflows", workflow_id)
+    record = workflow_record(workflow)
+    tasks = [t for t in workflow.get("tasks") or [] if isinstance(t, dict)]
+    lines = [f"Workflow {record['id']} {record['name']!r} · {record['type']} · trigger {record['trigger']} · "
+             f"{'enabled' if record['enabled'] else 'disabled'}"
+             + (f" · live v{record['deployed_version']}" if record["deployed_version"] else "")]  # fmt: skip
+    if workflow.get("description"):
+        lines.append(str(workflow["description"]))
+    lines += ["Tasks:", *[f"  {line}" for line in render_tasks(tasks)]] if tasks else ["Tasks: none"]
+    return reply(ctx, "\n".join(lines), WorkflowDetail(**record, tasks=tasks).model_dump())
 
 
 class DatasetDetail(BaseModel):
@@ -450,6 +495,20 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         title="Experiment rows",
         annotations=READ_ONLY,
         description="An experiment's rows: input, output, cost and scores, paged.",
+    )
+    server.add_tool(
+        list_workflows,
+        name="list_workflows",
+        title="List workflows",
+        annotations=READ_ONLY,
+        description="Automations, monitors and evaluation pipelines: id, name, type, trigger, enabled.",
+    )
+    server.add_tool(
+        get_workflow,
+        name="get_workflow",
+        title="One workflow",
+        annotations=READ_ONLY,
+        description="One workflow: its trigger and task chain (conditions, notifications, evals, webhooks).",
     )
     if read_only:
         return
