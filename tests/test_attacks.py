@@ -406,3 +406,20 @@ async def test_repeated_header_and_non_ascii_bearer_are_refused(http_server: Any
         bad = await plain.post(http_server.url + "/mcp", json=body,
                                headers={"Authorization": "Bearer clé-€".encode()})  # fmt: skip
         assert bad.status_code == 401 and "ASCII" in bad.text
+
+
+async def test_slow_child_prompt_loads_do_not_use_up_render_time() -> None:
+    from respan_mcp.prompts import sandbox
+
+    parent = PromptVersion("p_parent", 1, [{"role": "user", "content": "{{ child }}!"}],
+                           {}, {"child": {"_type": "prompt", "prompt_id": "p_child"}})  # fmt: skip
+    child = PromptVersion("p_child", 1, [{"role": "user", "content": "hello"}], {}, {})
+
+    async def slow_load(prompt_id: str, version: Any) -> PromptVersion:
+        await anyio.sleep(0.3)  # a slow API, not a slow template
+        return child
+
+    budget = sandbox.Budget(seconds=0.2)
+    rendered = await render_version(parent, {}, slow_load, budget=budget)
+    assert rendered.messages[0]["content"] == "hello!"
+    assert budget.spent < 0.2

@@ -40,16 +40,28 @@ class RenderLimit(Exception):
 
 @dataclass
 class Budget:
-    """What one render (a prompt with all its messages and composed children) may still use."""
+    """What one render (a prompt with all its messages and composed children) may still use.
+
+    Only time spent rendering counts (run_bounded opens the clock): loading a composed child prompt
+    from a slow API does not use up the template's seconds."""
 
     seconds: float = RENDER_SECONDS
-    deadline: float = field(default=0.0)
+    deadline: float = field(default=0.0)  # while rendering: when the remaining seconds run out
+    spent: float = 0.0  # seconds used by earlier rendering windows
     steps: int = 0
     output: int = 0
 
     def __post_init__(self) -> None:
         if not self.deadline:
             self.deadline = time.monotonic() + self.seconds
+
+    def open(self) -> float:
+        started = time.monotonic()
+        self.deadline = started + self.seconds - self.spent
+        return started
+
+    def close(self, started: float) -> None:
+        self.spent += time.monotonic() - started
 
     def step(self, count: int = 1) -> None:
         self.steps += count
@@ -79,9 +91,11 @@ def run_bounded(budget: Budget, fn: Any, *args: Any) -> Any:
     """Call fn(*args) with `budget` as the bound of every template operation in this thread."""
     previous = getattr(_local, "budget", None)
     _local.budget = budget
+    started = budget.open()
     try:
         return fn(*args)
     finally:
+        budget.close(started)
         _local.budget = previous
 
 
