@@ -423,3 +423,17 @@ async def test_slow_child_prompt_loads_do_not_use_up_render_time() -> None:
     rendered = await render_version(parent, {}, slow_load, budget=budget)
     assert rendered.messages[0]["content"] == "hello!"
     assert budget.spent < 0.2
+
+
+async def test_everyday_filters_still_work_in_the_sandbox() -> None:
+    template = (
+        "{% for k, v in prices|dictsort %}{{ k }}={{ v }};{% endfor %} "
+        "{{ users|join(', ', attribute='name') }} {{ users|map(attribute='name')|map('upper')|join('/') }} "
+        "{% for g in users|groupby('team') %}{{ g.grouper }}:{{ g.list|length }} {% endfor %}"
+        "{{ users|selectattr('team', 'equalto', 'a')|list|length }} {{ 'abc'|replace('b', 'B') }} "
+        "{{ '%05.1f'|format(3.14159) }} {{ '{:>6}'.format('x') }} {{ [3, 1, 2]|sort|join }} {{ 'a b c'|wordcount }}"
+    )
+    values = {"prices": {"b": 2, "a": 1}, "users": [{"name": "ann", "team": "a"}, {"name": "bob", "team": "b"}]}
+    version = PromptVersion("p", 1, [{"role": "user", "content": template}], {}, values)
+    rendered = await render_version(version, {}, _never)
+    assert rendered.messages[0]["content"] == "a=1;b=2; ann, bob ANN/BOB a:1 b:1 1 aBc 003.1      x 123 3"

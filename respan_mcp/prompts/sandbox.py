@@ -205,7 +205,7 @@ def _pre_filter(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tup
         hits = text.count(old) if old else len(text) + 1
         if len(text) + hits * len(new) > MAX_VALUE:
             raise _too_big("a string")
-    elif name in ("join", "sum", "list", "unique", "sort", "batch", "slice", "dictsort"):
+    elif name in ("join", "sum", "list", "unique", "sort", "batch", "slice"):
         items = _materialize(value)
         if name == "join":
             separator = rest[0] if rest else kwargs.get("d", "")
