@@ -263,7 +263,42 @@ class Platform:
             return _error(404, "Not found.")
         return self._list(request, self.dataset_rows.get(dataset_id, []), None, None, body, "unique_id")
 
+    def add_rows(self, request: Request, body: Any, fault: Any) -> Response:
+        dataset_id = request.path_params["dataset_id"]
+        if dataset_id not in self.datasets:
+            return _error(404, "Not found.")
+        rows = (body or {}).get("logs") if isinstance(body, dict) else None
+        if not isinstance(rows, list) or not rows:
+            return _error(400, "Validation error", errors={"logs": ["This field is required."]})
+        errors, added = [], 0
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict) or "input" not in row:
+                errors.append({"index": index, "error": "input is required"})
+                continue
+            self.dataset_rows[dataset_id].append({"id": len(self.dataset_rows[dataset_id]) + 1,
+                                                  "unique_id": uuid.uuid4().hex[:12], "dataset_id": dataset_id,
+                                                  **row})  # fmt: skip
+            added += 1
+        self.datasets[dataset_id]["log_count"] = len(self.dataset_rows[dataset_id])
+        return JSONResponse({"success_count": added, "error_count": len(errors), "errors": errors,
+                             "total_errors": len(errors)})  # fmt: skip
+
     # -- evaluators -------------------------------------------------------------------------
+
+    def create_evaluator(self, request: Request, body: Any, fault: Any) -> Response:
+        body = body if isinstance(body, dict) else {}
+        missing = [k for k in ("name", "type", "score_value_type") if not body.get(k)]
+        if missing:
+            return _error(400, "Validation error", errors={k: ["This field is required."] for k in missing})
+        if body["type"] == "llm" and not (body.get("llm_config") or {}).get("evaluator_definition"):
+            return _error(
+                400, "Validation error", errors={"llm_config": ["model and evaluator_definition are required."]}
+            )
+        evaluator_id = "evl_" + uuid.uuid4().hex[:8]
+        self.evaluators[evaluator_id] = {"id": evaluator_id, "version": 0, "is_read_only": False,
+                                         "evaluator_slug": body.get("evaluator_slug") or body["name"].lower(),
+                                         "created_at": iso_now(), **body}  # fmt: skip
+        return JSONResponse(self.evaluators[evaluator_id], status_code=201)
 
     def list_evaluators(self, request: Request, body: Any, fault: Any) -> Response:
         return self._list(request, list(self.evaluators.values()), None, None, body, "-created_at")
@@ -363,7 +398,9 @@ def install(fake: FakeRespan) -> Platform:
     add("/api/datasets/", platform.create_dataset, ["POST"])
     add("/api/datasets/{dataset_id}/", platform.get_dataset, ["GET"])
     add("/api/datasets/{dataset_id}/logs/list/", platform.list_dataset_rows, ["POST"])
+    add("/api/datasets/{dataset_id}/logs/bulk/", platform.add_rows, ["POST"])
     add("/api/evaluators/list/", platform.list_evaluators, ["POST"])
+    add("/api/evaluators/", platform.create_evaluator, ["POST"])
     add("/api/evaluators/{evaluator_id}/", platform.get_evaluator, ["GET"])
     add("/api/evaluators/{evaluator_id}/run/", platform.run_evaluator, ["POST"])
     add("/api/v2/experiments/list/", platform.list_experiments, ["POST"])

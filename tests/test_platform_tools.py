@@ -21,10 +21,11 @@ NEW_TOOLS = {
     "customers": {"list_customers", "get_customer", "update_customer_budget"},
     "evals": {"list_datasets", "get_dataset", "create_dataset", "list_evaluators", "get_evaluator", "run_evaluator",
               "list_experiments", "get_experiment", "create_experiment", "get_experiment_results", "list_workflows",
-              "get_workflow"},
+              "get_workflow", "add_dataset_rows", "create_evaluator"},
 }  # fmt: skip
 WRITE_TOOLS = {"create_prompt", "create_prompt_version", "update_prompt_version", "deploy_prompt_version",
-               "update_customer_budget", "create_dataset", "run_evaluator", "create_experiment"}  # fmt: skip
+               "update_customer_budget", "create_dataset", "run_evaluator", "create_experiment", "add_dataset_rows",
+               "create_evaluator"}  # fmt: skip
 
 
 @pytest.fixture
@@ -229,6 +230,8 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
                     ("get_experiment_results", {"experiment_id": "exp_1"}),
                     ("create_experiment", {"dataset_id": "ds_golden", "model": "gpt-4o", "evaluator_ids": ["x"]}),
                     ("list_workflows", {}), ("get_workflow", {"workflow_id": "wf_alert"}),
+                    ("add_dataset_rows", {"dataset_id": "ds_golden", "rows": [{"input": "q", "output": "a"}]}),
+                    ("create_evaluator", {"name": "Tone", "definition": "Is {{output}} polite?"}),
                 ]  # fmt: skip
                 assert {name for name, _ in calls} | {"create_prompt"} == set().union(*NEW_TOOLS.values())
                 for tool, args in calls:
@@ -248,3 +251,18 @@ async def test_workflows_read_only(full: Client, fake: FakeRespan) -> None:
     assert len(one.structured_content["tasks"]) == 2
     missing, text = await call(full, "get_workflow", workflow_id="nope")
     assert missing.is_error and "404" in text
+
+
+async def test_dataset_rows_and_evaluator_creation(full: Client, fake: FakeRespan) -> None:
+    added, text = await call(full, "add_dataset_rows", dataset_id="ds_golden",
+                             rows=[{"input": "q1", "output": "a1"}, {"output": "no input"}])  # fmt: skip
+    assert added.structured_content["added"] == 1 and added.structured_content["failed"] == 1
+    assert "row 1: input is required" in text
+    created, text = await call(full, "create_evaluator", name="Helpful", definition="Rate {{ output }} 1-5",
+                               min_score=1, max_score=5, passing_score=3)  # fmt: skip
+    assert not created.is_error, text
+    sent = fake.last("/evaluators/").body
+    assert sent["llm_config"] == {"model": "gpt-4o-mini", "evaluator_definition": "Rate {{ output }} 1-5"}
+    assert sent["passing_conditions"] == {"primary_score": {"operator": "gte", "value": 3}}
+    no_output, text = await call(full, "create_evaluator", name="Bad", definition="Rate the answer")
+    assert no_output.is_error and "{{output}}" in text

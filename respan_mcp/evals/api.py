@@ -52,6 +52,18 @@ async def create_dataset(client: RespanClient, body: dict[str, Any]) -> dict[str
     return data if isinstance(data, dict) else {}
 
 
+async def add_dataset_rows(client: RespanClient, dataset_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bulk add; partial success is allowed, so the answer's errors are reported, not raised."""
+    path = api_path("datasets/{id}/logs/bulk/", id=dataset_id)
+    data = await client.request("POST", path, json_body={"logs": rows}, read=False, what="add_dataset_rows")
+    return data if isinstance(data, dict) else {}
+
+
+async def create_evaluator(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
+    data = await client.request("POST", "evaluators/", json_body=body, read=False, what="create_evaluator")
+    return data if isinstance(data, dict) else {}
+
+
 async def run_evaluator(client: RespanClient, evaluator_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
     path = api_path("evaluators/{id}/run/", id=evaluator_id)
     data = await client.request("POST", path, json_body={"inputs": inputs}, read=False, what="run_evaluator")

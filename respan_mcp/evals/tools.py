@@ -242,6 +242,75 @@ class EvaluatorDetail(BaseModel):
     llm_config: dict[str, Any] | None = None
 
 
+class RowsAdded(BaseModel):
+    dataset_id: str
+    added: int
+    failed: int
+    errors: list[dict[str, Any]]
+
+
+async def add_dataset_rows(
+    ctx: Context,
+    dataset_id: Annotated[str, Field(description="The dataset's id")],
+    rows: Annotated[
+        list[dict[str, Any]],
+        Field(min_length=1, max_length=500, description="[{input, output?, expected_output?, metadata?}]"),
+    ],
+) -> Annotated[CallToolResult, RowsAdded]:
+    with tool_errors():
+        answer = await api.add_dataset_rows(app_state(ctx).respan, dataset_id, rows)
+    added = int(answer.get("success_count") or 0)
+    errors = [e for e in answer.get("errors") or [] if isinstance(e, dict)]
+    text = f"Added {added} of {len(rows)} rows to dataset {dataset_id}."
+    if errors:  # partial success is allowed: say which rows failed
+        text += " Failed: " + "; ".join(f"row {e.get('index')}: {clip(str(e.get('error')), 120)}" for e in errors[:10])
+    output = RowsAdded(dataset_id=dataset_id, added=added, failed=len(errors), errors=errors[:50])
+    return reply(ctx, text, output.model_dump())
+
+
+async def create_evaluator(
+    ctx: Context,
+    name: Annotated[str, Field(min_length=1, description="The evaluator's name")],
+    definition: Annotated[
+        str,
+        Field(
+            description="The grader's instructions, a Jinja template using {{input}}, {{output}}, {{expected_output}}"
+        ),
+    ],
+    model: Annotated[str, Field(description="The grading model, e.g. 'gpt-4o-mini'")] = "gpt-4o-mini",
+    score_type: Annotated[
+        Literal["numerical", "boolean", "percentage", "text"], Field(description="What the grader returns")
+    ] = "numerical",
+    min_score: Annotated[float | None, Field(description="Numerical: lowest score")] = None,
+    max_score: Annotated[float | None, Field(description="Numerical: highest score")] = None,
+    passing_score: Annotated[float | None, Field(description="A row passes at or above this")] = None,
+    description: Annotated[str | None, Field(description="What it checks")] = None,
+) -> Annotated[CallToolResult, EvaluatorDetail]:
+    if "{{output}}" not in definition.replace(" ", ""):
+        raise ToolError("The definition must use {{output}} (the answer being graded); {{input}} and "
+                        "{{expected_output}} are there too.")  # fmt: skip
+    body: dict[str, Any] = {"name": name, "type": "llm", "score_value_type": score_type,
+                            "llm_config": {"model": model, "evaluator_definition": definition}}  # fmt: skip
+    if description:
+        body["description"] = description
+    score_config = {k: v for k, v in (("min_score", min_score), ("max_score", max_score)) if v is not None}
+    if score_config:
+        body["score_config"] = score_config
+    if passing_score is not None:
+        body["passing_conditions"] = {"primary_score": {"operator": "gte", "value": passing_score}}
+    with tool_errors():
+        created = await api.create_evaluator(app_state(ctx).respan, body)
+    record = evaluator_record(created)
+    new_id = record["id"]
+    text = (
+        f"Created evaluator {new_id} {name!r} (a draft). Try it: run_evaluator(evaluator_id={new_id!r}, "
+        f"log_id=...); use it: create_experiment(..., evaluator_ids=[{new_id!r}])."
+    )
+    detail = {**record, **{k: created.get(k) for k in ("score_config", "passing_conditions", "llm_config")
+                           if created.get(k) is not None}}  # fmt: skip
+    return reply(ctx, text, EvaluatorDetail(**detail).model_dump())
+
+
 async def get_evaluator(
     ctx: Context, evaluator_id: Annotated[str, Field(description="The evaluator's id")]
 ) -> Annotated[CallToolResult, EvaluatorDetail]:
@@ -519,6 +588,21 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         annotations=WRITES,
         description="Create a dataset from logs (a search_logs cursor, or a window and filters, or log "
         "ids), or empty. E.g. yesterday's failing requests in one call.",
+    )
+    server.add_tool(
+        add_dataset_rows,
+        name="add_dataset_rows",
+        title="Add dataset rows",
+        annotations=WRITES,
+        description="Add rows ({input, output?, expected_output?, metadata?}) to a dataset; says which failed.",
+    )
+    server.add_tool(
+        create_evaluator,
+        name="create_evaluator",
+        title="Create an LLM evaluator",
+        annotations=WRITES,
+        description="Create an LLM grader from instructions using {{input}}, {{output}}, {{expected_output}}, "
+        "with a score range and passing score.",
     )
     server.add_tool(
         run_evaluator,
