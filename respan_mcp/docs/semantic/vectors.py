@@ -15,14 +15,16 @@ from typing import Any
 SCALE = 127.0
 
 
-def section_hash(title: str, breadcrumb: str, body: str) -> str:
-    return hashlib.sha1(f"{title}\n{breadcrumb}\n{body}".encode(), usedforsecurity=False).hexdigest()
-
-
-def section_text(title: str, breadcrumb: str, body: str) -> str:
-    """What is embedded for a section: where it is, then what it says (the model reads 256 tokens)."""
+def section_text(title: str, description: str, breadcrumb: str, body: str) -> str:
+    """What is embedded for a section: where it is (and, for a page's first section, the page's
+    description, which a reader sees above it), then what it says (the model reads 256 tokens)."""
     crumb = breadcrumb if breadcrumb and breadcrumb != title else ""
-    return f"{title}. {crumb}\n{body}" if crumb else f"{title}\n{body}"
+    head = ". ".join(part for part in (title, description, crumb) if part)
+    return f"{head}\n{body}"
+
+
+def section_hash(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def vectors_path(index_path: Path) -> Path:
@@ -37,8 +39,9 @@ def _open(path: Path) -> sqlite3.Connection:
 
 def sections(index_db: sqlite3.Connection) -> list[tuple[int, str, str]]:
     """(chunk id, content hash, text to embed) for every section of an index."""
-    rows = index_db.execute("SELECT id, title, breadcrumb, body FROM chunks ORDER BY id").fetchall()
-    return [(r[0], section_hash(r[1], r[2], r[3]), section_text(r[1], r[2], r[3])) for r in rows]
+    rows = index_db.execute("SELECT id, title, description, breadcrumb, body FROM chunks ORDER BY id").fetchall()
+    texts = [(r[0], section_text(r[1], r[2] or "", r[3], r[4])) for r in rows]
+    return [(chunk_id, section_hash(text), text) for chunk_id, text in texts]
 
 
 def ensure_vectors(
