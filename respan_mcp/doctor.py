@@ -47,6 +47,11 @@ def run_doctor(
 
     status = index_status(settings)
     check(status.ok, f"docs index: {status.summary}", status.fix)
+    if status.ok:
+        from respan_mcp.docs.semantic.control import describe
+        from respan_mcp.docs.store import index_path
+
+        write(f"  semantic ranking: {describe(index_path(settings), settings.docs_semantic)}")
     return 1 if failures else 0
 
 
