@@ -17,6 +17,7 @@ from respan_mcp.docs.semantic.wordpiece import encode
 
 MAX_TOKENS = 256  # the model's max_seq_length
 BATCH = 32
+THREADS = 1  # one core: embedding in the background must leave the other to the assistant
 
 
 def model_path() -> Path:
@@ -42,7 +43,7 @@ class Embedder:
                 if digest != MODEL_SHA256:
                     raise FetchError(f"{path} is not the expected model (sha256 {digest[:12]}...): reinstall it")
                 options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = 2
+                options.intra_op_num_threads = THREADS
                 options.log_severity_level = 3
                 Embedder._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             return Embedder._session
