@@ -66,6 +66,16 @@ def test_vectors_are_incremental(tmp_path: Path) -> None:
     assert done == total > 0
     again, _ = ensure_vectors(path, fake_embed)
     assert again == 0 and len(calls) == 1  # an unchanged index embeds nothing
+    import sqlite3
+
+    from respan_mcp.docs.semantic.vectors import vectors_path
+
+    db = sqlite3.connect(vectors_path(path))
+    db.execute("INSERT INTO vectors VALUES ('stale-hash', x'00')")
+    db.commit()
+    ensure_vectors(path, fake_embed)
+    assert db.execute("SELECT count(*) FROM vectors WHERE hash = 'stale-hash'").fetchone()[0] == 0
+    db.close()
     index = DocsIndex(path)
     vectors = SectionVectors.load(path, index.db)
     assert vectors is not None and vectors.matrix.shape == (total, 384)

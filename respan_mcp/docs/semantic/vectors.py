@@ -58,6 +58,11 @@ def ensure_vectors(
     db = _open(vectors_path(index_path))
     try:
         have = {row[0] for row in db.execute("SELECT hash FROM vectors")}
+        keep = {h for _, h, _ in wanted}
+        stale = [(h,) for h in have - keep]
+        if stale:  # sections that changed or went away: their vectors would only grow the file
+            db.executemany("DELETE FROM vectors WHERE hash = ?", stale)
+            db.commit()
         todo = list({h: text for _, h, text in wanted if h not in have}.items())
         for start in range(0, len(todo), 64):
             batch = todo[start : start + 64]
