@@ -115,3 +115,12 @@ async def test_prompts_get_error_is_not_doubled(client: Client) -> None:
 async def test_resources_list_offers_prompts(client: Client) -> None:
     uris = [str(r.uri) for r in (await client.list_resources()).resources]
     assert "respan-prompt://p_greet" in uris
+
+
+def test_json_looking_text_stays_text_unless_the_variable_is_structured() -> None:
+    from respan_mcp.prompts.surfaces import parse_arguments
+
+    templates = "Invoice {{ invoice.number }} for {{ note }}; {% for i in items %}{{ i }}{% endfor %}"
+    values = parse_arguments({"invoice": '{"number": "INV-9"}', "note": '{"raw": true}', "items": "[1, 2]",
+                              "cfg": '{"a": 1}'}, {"cfg": {"a": 0}}, templates)  # fmt: skip
+    assert values == {"invoice": {"number": "INV-9"}, "note": '{"raw": true}', "items": [1, 2], "cfg": {"a": 1}}

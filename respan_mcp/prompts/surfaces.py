@@ -112,20 +112,28 @@ async def _mcp_prompt(store: PromptStore, prompt: dict[str, Any], budget: list[i
     return Prompt(name=prompt_id, title=prompt.get("name") or None, description=description, arguments=arguments)
 
 
-def parse_arguments(arguments: dict[str, str], defaults: dict[str, Any]) -> dict[str, Any]:
-    """MCP prompt arguments (strings) as template values: JSON objects/arrays are parsed when the
-    variable's default is one, or when the text is one (`{"number": "INV-9"}` renders INV-9)."""
+def _structured_use(name: str, templates: str) -> bool:
+    """Whether the templates reach into the variable (`{{ invoice.number }}`, `{{ items[0] }}`, loops)."""
+    import re
+
+    word = re.escape(name)
+    return bool(re.search(rf"\b{word}\s*[.\[]|\bin\s+{word}\b|\b{word}\s*\|\s*(length|first|last|join|map)", templates))
+
+
+def parse_arguments(arguments: dict[str, str], defaults: dict[str, Any], templates: str = "") -> dict[str, Any]:
+    """MCP prompt arguments (strings by the spec) as template values: a JSON object/array is parsed when
+    the variable is structured (its default is one, or the template reaches into it: `{"number": "INV-9"}`
+    renders `{{ invoice.number }}` as INV-9); elsewhere the text stays text, braces and all."""
     values: dict[str, Any] = {}
     for name, raw in arguments.items():
         value: Any = raw
-        if isinstance(raw, str) and raw.strip()[:1] in ("{", "["):
+        structured = isinstance(defaults.get(name), (dict, list)) or _structured_use(name, templates)
+        if structured and isinstance(raw, str) and raw.strip()[:1] in ("{", "["):
             try:
                 value = json.loads(raw)
             except ValueError:
-                if isinstance(defaults.get(name), (dict, list)):
-                    raise UserError(
-                        f"argument {name!r} must be JSON (its default is {_shown(defaults[name])})"
-                    ) from None
+                example = f", like its default {_shown(defaults[name])}" if name in defaults else ""
+                raise UserError(f"argument {name!r} must be JSON{example}") from None
         values[name] = value
     return values
 
@@ -164,7 +172,8 @@ async def get_mcp_prompt(ctx: Any, params: GetPromptRequestParams) -> GetPromptR
     try:
         prompt = await store.get(params.name)
         version = await store.load(params.name, None if prompt.get("live_version") else "latest")
-        values = parse_arguments(dict(params.arguments or {}), version.defaults)
+        templates = "\n".join(content_text(m.get("content")) for m in version.messages)
+        values = parse_arguments(dict(params.arguments or {}), version.defaults, templates)
         rendered = await render_version(version, values, store.load)
     except UserError as exc:
         raise MCPError(code=INVALID_PARAMS, message=surface_message(f"prompt {params.name!r}", exc)) from None
