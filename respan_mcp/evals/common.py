@@ -1,0 +1,61 @@
+"""What the evals tools share: annotations, paging parameters, one listing helper."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from respan_mcp.cursor import decode_cursor, encode_cursor
+from respan_mcp.evals import api
+from respan_mcp.evals.format import (
+    dataset_record,
+    evaluator_record,
+    experiment_record,
+    render_table,
+    workflow_record,
+)
+from respan_mcp.state import app_state, reply, tool_errors
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
+WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+Limit = Annotated[int, Field(ge=1, le=100, description="Per page")]
+Cursor = Annotated[str | None, Field(description="next_cursor of the last answer")]
+KINDS = {
+    "datasets": ("list_datasets", ["id", "name", "status", "rows", "updated_at"], dataset_record),
+    "evaluators": ("list_evaluators", ["id", "name", "slug", "type", "score_type"], evaluator_record),
+    "experiments": (
+        "list_experiments",
+        ["id", "name", "status", "progress", "dataset_name", "created_at"],
+        experiment_record,
+    ),
+    "workflows": ("list_workflows", ["id", "name", "type", "trigger", "enabled", "deployed_version"], workflow_record),
+}
+
+
+class ListPage(BaseModel):
+    count: int
+    page: int
+    next_cursor: str | None = None
+    items: list[dict[str, Any]]
+
+
+async def list_kind(
+    ctx: Context, kind: str, limit: int, cursor: str | None, filters: dict[str, Any] | None = None
+) -> CallToolResult:
+    tool, columns, record = KINDS[kind]
+    with tool_errors():
+        page = 1
+        if cursor:
+            state, page = decode_cursor(tool, cursor)
+            limit, filters = int(state.get("limit") or limit), state.get("filters") or None
+        items, count = await api.list_page(app_state(ctx).respan, kind, page, limit, tool, filters)
+    records = [record(i) for i in items]
+    more = page * limit < count
+    next_cursor = encode_cursor(tool, {"limit": limit, "filters": filters}, page + 1) if more else None
+    text = render_table(records, columns, count, kind)
+    if next_cursor:
+        text += f'\nNext page: {tool}(cursor="{next_cursor}")'
+    return reply(ctx, text, ListPage(count=count, page=page, next_cursor=next_cursor, items=records).model_dump())

@@ -1,0 +1,146 @@
+"""Experiments: list, one with score averages, start one, its rows."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult
+from pydantic import BaseModel, Field
+
+from respan_mcp.contract import JsonObject
+from respan_mcp.cursor import decode_cursor, encode_cursor
+from respan_mcp.evals import api
+from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind
+from respan_mcp.evals.format import (
+    experiment_record,
+    render_rows,
+    row_record,
+    score_averages,
+)
+from respan_mcp.output import compact_json
+from respan_mcp.state import app_state, reply, tool_errors
+
+
+async def list_experiments(
+    ctx: Context, limit: Limit = 20, cursor: Cursor = None
+) -> Annotated[CallToolResult, ListPage]:
+    return await list_kind(ctx, "experiments", limit, cursor)
+
+
+class ExperimentRecord(BaseModel):
+    id: str
+    name: str
+    status: str | None = None
+    progress: float | None = None
+    dataset_id: str | None = None
+    dataset_name: str | None = None
+    created_at: str | None = None
+
+
+class ExperimentDetail(BaseModel):
+    experiment: ExperimentRecord
+    scores: list[dict[str, Any]]
+    rows_scored: int
+    rows_total: int
+
+
+async def get_experiment(
+    ctx: Context, experiment_id: Annotated[str, Field(description="The experiment's id")]
+) -> Annotated[CallToolResult, ExperimentDetail]:
+    client = app_state(ctx).respan
+    with tool_errors():
+        experiment = await api.get(client, "experiments", experiment_id)
+        rows, total = await api.all_experiment_rows(client, experiment_id)
+    record = experiment_record(experiment)
+    averages = score_averages(rows)
+    lines = [
+        f"Experiment {record['id']} {record['name']!r} · {record['status']} ({record['progress'] or 0}%) · "
+        f"dataset {record['dataset_name'] or record['dataset_id']} · {total} rows"
+    ]
+    if experiment.get("workflow"):
+        lines.append("workflow: " + compact_json(experiment["workflow"], 300))
+    lines.append(
+        "Score averages (from the rows): "
+        + ("; ".join(f"{a['evaluator']} {a['average']:g} over {a['rows']} rows" for a in averages) or "none yet")
+    )
+    if total > len(rows):
+        lines.append(f"(averaged over the first {len(rows)} of {total} rows)")
+    lines.append(f"Rows: get_experiment_results(experiment_id={record['id']!r}).")
+    output = ExperimentDetail(
+        experiment=ExperimentRecord(**record), scores=averages, rows_scored=len(rows), rows_total=total
+    )
+    return reply(ctx, "\n".join(lines), output.model_dump())
+
+
+async def create_experiment(
+    ctx: Context,
+    dataset_id: Annotated[str, Field(description="The dataset to run on")],
+    evaluator_ids: Annotated[list[str], Field(min_length=1, description="Evaluators that score each row")],
+    prompt_id: Annotated[str | None, Field(description="Run this managed prompt (a deployed version)")] = None,
+    prompt_version: Annotated[int | None, Field(description="Its version (default: the deployed one)")] = None,
+    model: Annotated[str | None, Field(description="Or: run this model on the rows")] = None,
+    parameters: Annotated[JsonObject | None, Field(description="With model: temperature, max_tokens, ...")] = None,
+    name: Annotated[str | None, Field(description="The experiment's name")] = None,
+) -> Annotated[CallToolResult, ExperimentRecord]:
+    if bool(prompt_id) == bool(model):
+        raise ToolError(
+            "Give prompt_id (a managed prompt) or model, one of them. To compare variants, create one "
+            "experiment per variant on the same dataset."
+        )
+    if prompt_id:
+        config: dict[str, Any] = {"prompt_id": prompt_id}
+        if prompt_version is not None:
+            config["version"] = str(prompt_version)
+        workflow = [{"type": "prompt", "config": config}]
+    else:
+        workflow = [{"type": "completion", "config": {"model": model, **(parameters or {})}}]
+    body = {
+        "dataset_id": dataset_id,
+        "workflow": workflow,
+        "evaluator_ids": evaluator_ids,
+        **({"name": name} if name else {}),
+    }
+    with tool_errors():
+        created = await api.create_experiment(app_state(ctx).respan, body)
+    record = experiment_record(created)
+    text = (
+        f"Started experiment {record['id']} on dataset {dataset_id} ({record['status'] or 'queued'}). It runs in "
+        f"the background: get_experiment(experiment_id={record['id']!r}) shows progress and score averages."
+    )
+    return reply(ctx, text, ExperimentRecord(**record).model_dump())
+
+
+class ExperimentRows(BaseModel):
+    count: int
+    page: int
+    next_cursor: str | None = None
+    rows: list[dict[str, Any]]
+
+
+async def get_experiment_results(
+    ctx: Context,
+    experiment_id: Annotated[str | None, Field(description="The experiment's id")] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Annotated[CallToolResult, ExperimentRows]:
+    with tool_errors():
+        page = 1
+        if cursor:
+            state, page = decode_cursor("get_experiment_results", cursor)
+            experiment_id, limit = str(state.get("experiment_id")), int(state.get("limit") or limit)
+        if not experiment_id:
+            raise ToolError("Give experiment_id (or a cursor from a previous answer).")
+        rows, count = await api.experiment_rows(app_state(ctx).respan, experiment_id, page, limit)
+    records = [row_record(r) for r in rows]
+    more = page * limit < count
+    next_cursor = (
+        encode_cursor("get_experiment_results", {"experiment_id": experiment_id, "limit": limit}, page + 1)
+        if more
+        else None
+    )
+    text = f"Experiment {experiment_id}: {count:,} rows\n" + render_rows(records)
+    if next_cursor:
+        text += f'\nNext page: get_experiment_results(cursor="{next_cursor}")'
+    return reply(ctx, text, ExperimentRows(count=count, page=page, next_cursor=next_cursor, rows=records).model_dump())
