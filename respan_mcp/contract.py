@@ -23,17 +23,12 @@ import copy
 import json
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator
 
 from respan_mcp.output import loads_if_json
 
 JSON_HINT = " (a JSON object)"
 JSON_ARRAY_HINT = " (a JSON array)"
-
-
-def json_text(kind: str, description: str) -> WithJsonSchema:
-    hint = JSON_HINT if kind == "object" else JSON_ARRAY_HINT
-    return WithJsonSchema({"type": "string", "description": description + hint})
 
 
 # A free-form map (metadata, variables, ...): declared as a JSON string, accepted as either.

@@ -13,6 +13,8 @@ import json
 import zlib
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from respan_mcp.errors import BadInputError
 
 MAX_CURSOR_CHARS = 8_000
@@ -49,3 +51,18 @@ def decode_cursor(tool: str, cursor: str) -> tuple[dict[str, Any], int]:
     if not isinstance(page, int) or page < 1 or not isinstance(query, dict):
         raise refused
     return query, page
+
+
+class CursorQuery(BaseModel):
+    """A listing's whole query; its cursor carries it, so paging never drifts and `cursor` alone continues."""
+
+    def cursor(self, tool: str, page: int) -> str:
+        return encode_cursor(tool, self.model_dump(), page)
+
+    @classmethod
+    def from_cursor(cls, tool: str, cursor: str) -> tuple[Any, int]:
+        data, page = decode_cursor(tool, cursor)
+        try:
+            return cls.model_validate(data), page
+        except ValidationError:
+            raise BadInputError(f"cursor is not one {tool} gave out: omit it for the first page.") from None

@@ -263,12 +263,9 @@ async def narrow_tools(ctx: Any, call_next: Any) -> Any:
     if method == "resources/list":
         return _filtered(result, "resources", lambda r: _uri_allowed(str(_get(r, "uri")), allowed))
     if method == "resources/templates/list":
-        return (
-            _filtered(result, "resource_templates", lambda r: _uri_allowed(str(_get(r, "uri_template") or ""), allowed))
-            if not isinstance(result, dict)
-            else _filtered(
-                result, "resourceTemplates", lambda r: _uri_allowed(str(_get(r, "uriTemplate") or ""), allowed)
-            )
+        field = "resourceTemplates" if isinstance(result, dict) else "resource_templates"
+        return _filtered(
+            result, field, lambda r: _uri_allowed(str(_get(r, "uri_template") or _get(r, "uriTemplate")), allowed)
         )
     return result
 

@@ -69,10 +69,6 @@ class AppState:
         self._respan = self._prompts = self._docs = None
 
 
-def prompt_store(state: AppState) -> PromptStore:
-    return state.prompts
-
-
 def app_state(ctx: Context) -> AppState:
     state = ctx.request_context.lifespan_context
     if not isinstance(state, AppState):  # pragma: no cover - a wiring bug, not a user error

@@ -266,3 +266,11 @@ async def test_dataset_rows_and_evaluator_creation(full: Client, fake: FakeRespa
     assert sent["passing_conditions"] == {"primary_score": {"operator": "gte", "value": 3}}
     no_output, text = await call(full, "create_evaluator", name="Bad", definition="Rate the answer")
     assert no_output.is_error and "{{output}}" in text
+
+
+async def test_a_well_formed_cursor_with_a_bad_query_is_a_clear_error(full: Client) -> None:
+    from respan_mcp.cursor import encode_cursor
+
+    odd = encode_cursor("list_customers", {"limit": "many"}, 2)  # e.g. from an older release
+    result, text = await call(full, "list_customers", cursor=odd)
+    assert result.is_error and "cursor is not one list_customers gave out" in text

@@ -20,7 +20,7 @@ from respan_mcp.authoring.format import changes, render_preview
 from respan_mcp.contract import JsonObject
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, flatten, render_version
 from respan_mcp.prompts.store import prompt_id_of
-from respan_mcp.state import app_state, prompt_store, reply, tool_errors
+from respan_mcp.state import app_state, reply, tool_errors
 
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 CHANGES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
@@ -81,7 +81,7 @@ async def create_prompt(
     description: Annotated[str | None, Field(description="What it is for")] = None,
 ) -> Annotated[CallToolResult, PromptWritten]:
     with tool_errors():
-        created = await api.create_prompt(prompt_store(app_state(ctx)), name, description)
+        created = await api.create_prompt(app_state(ctx).prompts, name, description)
     prompt_id = prompt_id_of(created)
     text = (
         f"Created prompt {prompt_id} ({name!r}), with no version yet. Next: "
@@ -101,7 +101,7 @@ async def create_prompt_version(
 ) -> Annotated[CallToolResult, PromptWritten]:
     body = _version_body(messages, model, parameters, variables, description)
     with tool_errors():
-        created = await api.create_version(prompt_store(app_state(ctx)), prompt_id, body)
+        created = await api.create_version(app_state(ctx).prompts, prompt_id, body)
     version = int(created.get("version") or 0)
     text = f"Created {prompt_id} v{version} (a draft; not live). " + _next_steps(prompt_id, version)
     return reply(ctx, text, _written(prompt_id, version, created))
@@ -120,7 +120,7 @@ async def update_prompt_version(
     body = _version_body(messages, model, parameters, variables, description)
     if not body:
         raise ToolError("Nothing to change: give messages, model, parameters, variables or description.")
-    store = prompt_store(app_state(ctx))
+    store = app_state(ctx).prompts
     with tool_errors():
         current = await store.version(prompt_id, version)
         if current.get("readonly"):
@@ -149,7 +149,7 @@ async def deploy_prompt_version(
     version: Annotated[int, Field(ge=1, description="The version to make live")],
     confirm: Annotated[bool, Field(description="false (default): only show what would change; true: deploy")] = False,
 ) -> Annotated[CallToolResult, DeployOutput]:
-    store = prompt_store(app_state(ctx))
+    store = app_state(ctx).prompts
     with tool_errors():
         target = await store.load(prompt_id, version)
         try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from respan_mcp.cursor import decode_cursor, encode_cursor
+from respan_mcp.cursor import CursorQuery
 from respan_mcp.logs.api import results
 from respan_mcp.paths import api_path
 
@@ -36,21 +36,13 @@ SORT_FIELDS = (
 )
 
 
-class CustomerQuery(BaseModel):
-    """One customer listing, whole: what its cursor carries."""
+class CustomerQuery(CursorQuery):
+    """One customer listing, whole (its cursor carries it)."""
 
     filters: dict[str, Any] = Field(default_factory=dict)
     sort_by: str = "-total_cost"
     limit: int = 20
     environment: str = "prod"
-
-    def cursor(self, page: int) -> str:
-        return encode_cursor("list_customers", self.model_dump(), page)
-
-    @classmethod
-    def from_cursor(cls, cursor: str) -> tuple[CustomerQuery, int]:
-        data, page = decode_cursor("list_customers", cursor)
-        return cls.model_validate(data), page
 
 
 async def list_customers(client: RespanClient, query: CustomerQuery, page: int) -> tuple[list[dict[str, Any]], int]:

@@ -55,7 +55,7 @@ async def list_customers(
 ) -> Annotated[CallToolResult, CustomerPage]:
     with tool_errors():
         if cursor:
-            query, page = CustomerQuery.from_cursor(cursor)
+            query, page = CustomerQuery.from_cursor("list_customers", cursor)
         else:
             specs = [f.model_dump() for f in filters or []]
             if min_cost is not None:
@@ -68,7 +68,7 @@ async def list_customers(
             page = 1
         items, count = await api.list_customers(app_state(ctx).respan, query, page)
     records = [customer_record(i) for i in items]
-    next_cursor = query.cursor(page + 1) if page * query.limit < count else None
+    next_cursor = query.cursor("list_customers", page + 1) if page * query.limit < count else None
     text = render_customers(records, count, query.sort_by) if records else "No customers match."
     if next_cursor:
         text += f'\nNext page: list_customers(cursor="{next_cursor}")'

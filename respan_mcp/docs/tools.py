@@ -20,7 +20,6 @@ from respan_mcp.surface_errors import not_found_or_invalid
 
 # The index code (sqlite3, the cleaners, the crawler) loads on the first docs call, not at start-up.
 if TYPE_CHECKING:
-    from respan_mcp.docs.service import DocsService
     from respan_mcp.docs.store import DocsIndex
 
 
@@ -53,13 +52,9 @@ class SearchDocsOutput(BaseModel):
     index_age_days: float | None = None
 
 
-def docs_service(state: AppState) -> "DocsService":
-    return state.docs
-
-
 async def _index(ctx: Context) -> tuple["DocsIndex", str]:
     """The index (building it on first use, with progress); and a note about its freshness."""
-    service = docs_service(app_state(ctx))
+    service = app_state(ctx).docs
 
     async def progress(done: int, total: int, title: str) -> None:
         await ctx.report_progress(done, total, f"indexing the Respan docs: {title}")
@@ -153,7 +148,7 @@ LISTED_PAGES = 50
 
 async def _listed_pages(state: AppState) -> list[Resource]:
     """The docs' first pages in navigation order, when an index exists (listing never builds one)."""
-    index = docs_service(state).index()
+    index = state.docs.index()
     if index is None:
         return []
     return [
@@ -194,7 +189,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
 
         state: Any = ctx.request_context.lifespan_context
         with not_found_or_invalid(f"respan-docs://{path}"):
-            index, _ = await docs_service(state).ensure()
+            index, _ = await state.docs.ensure()
             page, _, suggestions = resolve(index, path)
             if page is None:
                 raise NotFoundError(f"No docs page {path!r}. Closest: {', '.join(suggestions) or 'none'}.")

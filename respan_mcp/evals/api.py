@@ -47,32 +47,32 @@ async def dataset_rows(client: RespanClient, dataset_id: str, limit: int) -> tup
     return results(data)
 
 
-async def create_dataset(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
-    data = await client.request("POST", "datasets/", json_body=body, read=False, what="create_dataset")
+async def _write(client: RespanClient, path: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+    """One POST that creates or runs something (never retried: it may not be idempotent)."""
+    data = await client.request("POST", path, json_body=body, read=False, what=what)
     return data if isinstance(data, dict) else {}
+
+
+async def create_dataset(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
+    return await _write(client, "datasets/", body, "create_dataset")
 
 
 async def add_dataset_rows(client: RespanClient, dataset_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Bulk add; partial success is allowed, so the answer's errors are reported, not raised."""
     path = api_path("datasets/{id}/logs/bulk/", id=dataset_id)
-    data = await client.request("POST", path, json_body={"logs": rows}, read=False, what="add_dataset_rows")
-    return data if isinstance(data, dict) else {}
+    return await _write(client, path, {"logs": rows}, "add_dataset_rows")
 
 
 async def create_evaluator(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
-    data = await client.request("POST", "evaluators/", json_body=body, read=False, what="create_evaluator")
-    return data if isinstance(data, dict) else {}
+    return await _write(client, "evaluators/", body, "create_evaluator")
 
 
 async def run_evaluator(client: RespanClient, evaluator_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    path = api_path("evaluators/{id}/run/", id=evaluator_id)
-    data = await client.request("POST", path, json_body={"inputs": inputs}, read=False, what="run_evaluator")
-    return data if isinstance(data, dict) else {}
+    return await _write(client, api_path("evaluators/{id}/run/", id=evaluator_id), {"inputs": inputs}, "run_evaluator")
 
 
 async def create_experiment(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
-    data = await client.request("POST", "v2/experiments/", json_body=body, read=False, what="create_experiment")
-    return data if isinstance(data, dict) else {}
+    return await _write(client, "v2/experiments/", body, "create_experiment")
 
 
 async def experiment_rows(

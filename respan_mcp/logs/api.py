@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from respan_mcp.cursor import decode_cursor, encode_cursor
-from respan_mcp.errors import BadInputError, RespanError
+from respan_mcp.cursor import CursorQuery
+from respan_mcp.errors import RespanError
 from respan_mcp.paths import api_path
 
 if TYPE_CHECKING:
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 TRACE_LAG_WAITS = (1.0, 2.0)  # seconds between tries for a trace that may not be ingested yet
 
 
-class LogQuery(BaseModel):
-    """One search over logs or traces, whole: what a cursor carries so that paging never drifts."""
+class LogQuery(CursorQuery):
+    """One search over logs or traces, whole (its cursor carries it)."""
 
     start_time: str
     end_time: str
@@ -31,17 +31,6 @@ class LogQuery(BaseModel):
     limit: int
     fields: list[str] = Field(default_factory=list)
     environment: str | None = None
-
-    def cursor(self, tool: str, page: int) -> str:
-        return encode_cursor(tool, self.model_dump(), page)
-
-    @classmethod
-    def from_cursor(cls, tool: str, cursor: str) -> tuple[LogQuery, int]:
-        data, page = decode_cursor(tool, cursor)
-        try:
-            return cls.model_validate(data), page
-        except ValueError:
-            raise BadInputError(f"cursor is not one {tool} gave out: omit it for the first page.") from None
 
 
 def env_params(environment: str | None) -> dict[str, str]:
@@ -145,12 +134,9 @@ async def get_trace(
         except RespanError as exc:
             if exc.status != 404 or wait is None:
                 if exc.status == 404 and waited:
-                    raise RespanError(
-                        f"{exc.message} (Waited {waited:g} s in case it was still being ingested: a trace "
-                        "appears a few seconds after its spans are logged.)",
-                        status=404,
-                    ) from None
+                    note = f" (Waited {waited:g} s in case it was still being ingested: a trace appears a few "
+                    raise RespanError(exc.message + note + "seconds after its spans are logged.)", status=404) from None
                 raise
         await anyio.sleep(wait)
         waited += wait
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise AssertionError("unreachable")  # pragma: no cover - the last try returns or raises

@@ -40,7 +40,7 @@ from respan_mcp.prompts.render import PromptVersion, render_version, variables_o
 from respan_mcp.prompts.store import PromptStore, prompt_id_of
 from respan_mcp.resource_list import add_resource_lister
 from respan_mcp.sdk_compat import lowlevel_server
-from respan_mcp.state import AppState, app_state, prompt_store
+from respan_mcp.state import AppState, app_state
 from respan_mcp.surface_errors import not_found_or_invalid, surface_message
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ async def list_mcp_prompts(ctx: Any, params: PaginatedRequestParams | None) -> L
     state: AppState = ctx.lifespan_context
     if state.respan.current_key() is None:
         return ListPromptsResult(prompts=[])  # no key yet: nothing to offer, nothing to fail
-    store = prompt_store(state)
+    store = state.prompts
     try:
         prompts = await all_prompts(store)
     except UserError as exc:
@@ -168,7 +168,7 @@ async def list_mcp_prompts(ctx: Any, params: PaginatedRequestParams | None) -> L
 
 async def get_mcp_prompt(ctx: Any, params: GetPromptRequestParams) -> GetPromptResult:
     state: AppState = ctx.lifespan_context
-    store = prompt_store(state)
+    store = state.prompts
     try:
         prompt = await store.get(params.name)
         version = await store.load(params.name, None if prompt.get("live_version") else "latest")
@@ -201,7 +201,7 @@ async def complete(ctx: Any, params: CompleteRequestParams) -> CompleteResult:
     typed = (argument.value or "").lower()
     values: list[str] = []
     try:
-        store = prompt_store(state)
+        store = state.prompts
         if isinstance(ref, ResourceTemplateReference) and ref.uri.startswith("respan-prompt://"):
             prompts = await all_prompts(store)
             ids = [prompt_id_of(p) for p in prompts]
@@ -224,7 +224,7 @@ LISTED_PROMPTS = 50
 async def _listed_prompts(state: AppState) -> list[Resource]:
     if state.respan.current_key() is None:
         return []
-    prompts = await all_prompts(prompt_store(state))
+    prompts = await all_prompts(state.prompts)
     return [
         Resource(uri=f"respan-prompt://{prompt_id_of(p)}", name=prompt_id_of(p), title=p.get("name") or None,
                  description=p.get("description") or None, mime_type="text/plain")
@@ -247,7 +247,7 @@ def register_surfaces(server: MCPServer) -> None:
         mime_type="text/plain",
     )
     async def prompt_resource(prompt_id: str, ctx: Context) -> str:
-        store = prompt_store(app_state(ctx))
+        store = app_state(ctx).prompts
         with not_found_or_invalid(f"respan-prompt://{prompt_id}"):
             version = await store.load(prompt_id, None)
         return (

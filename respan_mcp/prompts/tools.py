@@ -18,7 +18,7 @@ from respan_mcp.errors import UserError
 from respan_mcp.output import compact_json, render_conversation
 from respan_mcp.prompts.format import prompt_record, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
-from respan_mcp.state import app_state, prompt_store, reply, tool_errors
+from respan_mcp.state import app_state, reply, tool_errors
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ async def list_prompts(
         if cursor:  # the cursor carries the query and page size: alone, it continues that listing
             state, page = decode_cursor("list_prompts", cursor)
             query, limit = state.get("query"), int(state.get("limit") or limit)
-        data = await prompt_store(app_state(ctx)).list_page(query, page, limit)
+        data = await app_state(ctx).prompts.list_page(query, page, limit)
     records = [prompt_record(p) for p in data.get("results") or [] if isinstance(p, dict)]
     count = int(data.get("count") or len(records))
     has_next = bool(data.get("next")) or page * limit < count
@@ -114,7 +114,7 @@ async def get_prompt(
         Field(description="A number or 'latest'; omit = deployed"),
     ] = None,
 ) -> Annotated[CallToolResult, PromptDetailOutput]:
-    store = prompt_store(app_state(ctx))
+    store = app_state(ctx).prompts
     with tool_errors():
         prompt = await store.get(prompt_id)
         versions = await store.versions(prompt_id)
@@ -200,7 +200,7 @@ async def render_prompt(
     patch: Annotated[dict[str, Any] | None, Field(description="v2: parameter overrides")] = None,
     strict: Annotated[bool, Field(description="Fail on a variable without a value")] = False,
 ) -> Annotated[CallToolResult, RenderOutput]:
-    store = prompt_store(app_state(ctx))
+    store = app_state(ctx).prompts
     try:
         base = await store.load(prompt_id, version)
         rendered = await render_version(base, parse_variables(variables), store.load, strict=strict)
