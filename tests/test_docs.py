@@ -139,6 +139,34 @@ def test_ranking(index: DocsIndex, query: str, path: str, anchor: str) -> None:
     assert (hits[0].path, hits[0].anchor) == (path, anchor), [(h.path, h.anchor) for h in hits]
 
 
+def test_alternate_phrasings_find_what_the_question_alone_cannot(index: DocsIndex) -> None:
+    question = "avoid paying twice for the same question"
+    assert index.search(question)[0] == []
+    hits, terms = index.search(question, also=["response caching", "cache identical requests"])
+    assert hits and hits[0].path == "gateway/caching", [(h.path, h.anchor) for h in hits]
+    assert any(t.text == "caching" for t in terms)  # excerpts highlight what the alternates found
+    # Each phrasing's own answer is computed afresh: the fused scores never leak into cached answers.
+    assert index.search(question)[0] == []
+    alone = [(h.path, h.anchor, h.score) for h in index.search("response caching")[0]]
+    index.search("response caching", also=["fallback models"])
+    assert [(h.path, h.anchor, h.score) for h in index.search("response caching")[0]] == alone
+
+
+def test_alternate_phrasings_are_bounded(index: DocsIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    real = index.search_uncached
+
+    def spy(query: str, limit: int = 5, per_page: int = 2):  # type: ignore[no-untyped-def]
+        seen.append(query)
+        return real(query, limit, per_page)
+
+    monkeypatch.setattr(index, "search_uncached", spy)
+    index.search("caching", also=["caching", "  ", "x" * 50_000, "fallback", "webhook", "logs", "more"])
+    # the question itself, then at most 3 alternates (a copy of the question and blanks are not searched)
+    assert seen[0] == "caching" and len(seen) <= 4
+    assert all(len(q) <= 2_000 for q in seen) and "webhook" not in seen
+
+
 def test_boilerplate_is_dropped_and_pages_do_not_flood(index: DocsIndex) -> None:
     page = index.page("gateway/caching")
     assert page is not None and "Sign up" not in page.markdown and "Set up Respan" not in page.markdown
@@ -246,6 +274,17 @@ async def test_search_docs_builds_on_first_use_then_answers(docs_client: Client)
     assert result.structured_content["results"][0]["path"] == "observe/logs"
     again = text_of(await docs_client.call_tool("search_docs", {"query": "disable_log"}))
     assert "Built" not in again
+
+
+@pytest.mark.anyio
+async def test_search_docs_fuses_alternates_and_bounds_them(docs_client: Client) -> None:
+    question = {"query": "avoid paying twice for the same question"}
+    alone = await docs_client.call_tool("search_docs", question)
+    assert alone.structured_content["results"] == []
+    fused = await docs_client.call_tool("search_docs", {**question, "also": ["response caching"]})
+    assert fused.structured_content["results"][0]["path"] == "gateway/caching"
+    too_many = await docs_client.call_tool("search_docs", {**question, "also": ["a", "b", "c", "d"]})
+    assert too_many.is_error and "- also: List should have at most 3 items" in text_of(too_many)
 
 
 @pytest.mark.anyio

@@ -17,6 +17,7 @@ SPLIT = re.compile(r"[_.\-]+")
 # a huge query cannot cost quadratic time or memory in the ranking.
 MAX_QUERY_CHARS = 2_000
 MAX_TERMS = 64
+MAX_ALSO = 3  # other phrasings of one question (search_docs `also`), each bounded like the query
 
 STOPWORDS = frozenset(
     """a an and are as at be by can could do does did for from get got how i if in into is it its me my of on or

@@ -22,7 +22,7 @@ from respan_mcp.docs import rank
 from respan_mcp.docs.bm25 import WEIGHTS, WORD, PythonBM25, place_words
 from respan_mcp.docs.chunk import drop_blocks, find_boilerplate, split_sections
 from respan_mcp.docs.mdx import clean_page
-from respan_mcp.docs.query import MAX_QUERY_CHARS, Term, fts_expression, keywords_of, parse_query
+from respan_mcp.docs.query import MAX_ALSO, MAX_QUERY_CHARS, Term, fts_expression, keywords_of, parse_query
 from respan_mcp.docs.rank import rerank
 from respan_mcp.docs.records import Hit, PageRecord, RawPage
 
@@ -170,7 +170,7 @@ class DocsIndex:
             self.engine = "python-bm25"
         self._bm25: PythonBM25 | None = None
         self._rows: dict[int, tuple[Any, ...]] = {}  # chunk rows seen, by id: sections are immutable
-        self._results: OrderedDict[tuple[str, int, int], tuple[list[Hit], list[Term]]] = OrderedDict()
+        self._results: OrderedDict[tuple[str, int, int, tuple[str, ...]], tuple[list[Hit], list[Term]]] = OrderedDict()
         self.common = frozenset(json.loads(self.meta.get("common_words", "[]")))
         self.semantic: Any = None  # SectionVectors when the semantic extra ranks too (see enable_semantic)
         self._embed: Any = None
@@ -200,16 +200,28 @@ class DocsIndex:
         rows = self.db.execute("SELECT path, url, raw, title, description, etag, last_modified, entry_url FROM pages")
         return {r[0]: RawPage(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6] or "", r[7] or "") for r in rows}
 
-    def search(self, query: str, limit: int = 5, per_page: int = PER_PAGE) -> tuple[list[Hit], list[Term]]:
-        """Ranked sections for a query; recent answers are reused (the index never changes in place)."""
+    def search(
+        self, query: str, limit: int = 5, per_page: int = PER_PAGE, also: Sequence[str] = ()
+    ) -> tuple[list[Hit], list[Term]]:
+        """Ranked sections for a query (and up to MAX_ALSO other phrasings of it, fused); recent answers are
+        reused (the index never changes in place)."""
         query = query[:MAX_QUERY_CHARS]  # the rest is never read: the cache key stays small too
-        key = (query, limit, per_page)
+        alternates = tuple(dict.fromkeys(a[:MAX_QUERY_CHARS] for a in also[:MAX_ALSO] if a.strip() and a != query))
+        key = (query, limit, per_page, alternates)
         with self._lock:
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
                 return cached
-        result = self.search_uncached(query, limit, per_page)
+        if alternates:
+            rankings, terms = [], []
+            for phrasing in (query, *alternates):
+                hits, phrasing_terms = self.search_uncached(phrasing, rank.FUSE_DEPTH, per_page=3)
+                rankings.append(hits)
+                terms += [t for t in phrasing_terms if t not in terms]
+            result = rank.fuse(rankings, limit, per_page), terms
+        else:
+            result = self.search_uncached(query, limit, per_page)
         with self._lock:
             self._results[key] = result
             if len(self._results) > RESULT_CACHE_SIZE:

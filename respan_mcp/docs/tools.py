@@ -79,13 +79,20 @@ async def search_docs(
         Field(description="A question or keywords, e.g. 'how do I set fallback models', 'disable_log'"),
     ],
     limit: Annotated[int, Field(ge=1, le=20, description="Sections to return")] = 5,
+    also: Annotated[
+        list[str] | None,
+        Field(
+            max_length=3,
+            description="Up to 3 rewordings in the docs' terms (feature names for a goal/symptom); fused",
+        ),
+    ] = None,
 ) -> Annotated[CallToolResult, SearchDocsOutput]:
     from respan_mcp.docs.query import MAX_QUERY_CHARS, MAX_TERMS, query_was_cut
     from respan_mcp.docs.render import excerpt, render_hits
-    from respan_mcp.docs.store import as_dict
+    from respan_mcp.docs.store import PER_PAGE, as_dict
 
     index, note = await _index(ctx)
-    hits, terms = await anyio.to_thread.run_sync(index.search, query, limit)
+    hits, terms = await anyio.to_thread.run_sync(index.search, query, limit, PER_PAGE, also or ())
     results = [DocResult(**as_dict(h, excerpt(h.body, terms))) for h in hits]
     text = note + render_hits(hits, terms, query)
     if query_was_cut(query, terms):
@@ -162,8 +169,8 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         search_docs,
         name="search_docs",
         title="Search the Respan docs",
-        description="Search the Respan docs (a local index): the sections that answer, with links and excerpts. For "
-        "'how do I ... in Respan', a parameter (fallback_models), an SDK call, a header or an error.",
+        description="Search the Respan docs (local index): sections that answer, with links and excerpts. For how-to "
+        "questions, parameters (fallback_models), SDK calls, headers, errors.",
         annotations=READ_ONLY,
     )
     server.add_tool(

@@ -100,7 +100,7 @@ EXTRA_BODY = Annotated[
     JsonObject | None,
     Field(
         description="More body fields as-is: logprobs, logit_bias, parallel_tool_calls, verbosity, custom_identifier, "
-        "customer_params, trace_unique_id, span_name, load_balance_models, cache_options, ..."
+        "customer_params, trace_unique_id, span_name, cache_options, ..."
     ),
 ]
 MESSAGES = Annotated[list[ChatMessage] | None, Field(description="The conversation; optional with a prompt")]

@@ -36,7 +36,7 @@ DESCRIPTION = (
     "(spends credits; logged in Respan). Give messages and model, or a prompt. Gateway features are parameters "
     "(fallback_models, retry_params, load_balance_group, cache_enabled, customer_identifier, metadata, BYOK "
     "customer_credentials, disable_log); other body fields go in extra_body. Shows the answer or tool calls, the "
-    "model that answered, finish and tokens; request_breakdown adds cost and latency."
+    "model that answered, finish, tokens; request_breakdown adds cost and latency."
 )
 
 

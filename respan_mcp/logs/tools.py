@@ -327,7 +327,7 @@ async def create_log(
     cost: Annotated[float | None, Field(ge=0, description="USD (default: from tokens)")] = None,
     latency: Annotated[float | None, Field(ge=0, description="Seconds")] = None,
     time_to_first_token: Annotated[float | None, Field(ge=0, description="Seconds to first token")] = None,
-    customer_identifier: Customer = None,
+    customer_identifier: Annotated[str | None, Field(description="Your end user's id")] = None,
     metadata: Annotated[dict[str, Any] | None, Field(description="Key/values to filter by later")] = None,
     thread_identifier: Annotated[str | None, Field(description="Conversation id")] = None,
     custom_identifier: Annotated[str | None, Field(description="Your own indexed tag")] = None,
@@ -533,8 +533,8 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         list_traces,
         name="list_traces",
         title="List Respan traces",
-        description="Traces (multi-step workflows) in a window: spans, LLM calls, duration, cost, tokens, errors; "
-        "filter by customer, workflow, errors, cost or duration.",
+        description="Traces (multi-step workflows) in a window, each with its spans, LLM calls, duration, cost, "
+        "tokens and errors.",
         annotations=READ_ONLY,
     )
     server.add_tool(
@@ -551,7 +551,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             name="create_log",
             title="Log an LLM call to Respan",
             description="Record an LLM call made outside the gateway (input, output, usage, cost, latency, "
-            "customer, metadata) in Respan's logs.",
+            "customer, metadata) as a Respan log.",
             annotations=ToolAnnotations(
                 read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
             ),

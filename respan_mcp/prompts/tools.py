@@ -257,7 +257,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         name="render_prompt",
         title="Render a Respan prompt",
         description="The exact messages and parameters the gateway would send for a managed prompt, rendered here "
-        "without spending a token (Jinja, defaults, typed variables, composition, versions, v1/v2 merge rules); "
+        "without spending a token (Jinja, typed variables, composition, v1/v2 merge rules); "
         "names missing and unused variables. Check variables here before chat_completion(prompt=...).",
         annotations=READ_ONLY,
     )

@@ -3,7 +3,9 @@
 The official scorer ranks llms.txt-style entries (title, description, URL) by substring
 matches of the query's words: +3 in the title, +2 in the description, +1 in the URL,
 and returns pages only. Both run over the same corpus. Usage:
-    python tests/benchmarks/docs_quality.py [--verbose]
+    python tests/benchmarks/docs_quality.py [--verbose] [--semantic | --placebo] [--also]
+        [--weights=W,...] [--also-weights=W,...]
+--also passes each question's alternative phrasings (docs_alternates.json, or a question's own "also").
 """
 
 from __future__ import annotations
@@ -52,14 +54,18 @@ def distinct_pages(paths: list[str]) -> list[str]:
 SETS = {
     "tuned (docs_eval.json)": "tests/benchmarks/docs_eval.json",
     "held-out (docs_heldout.json)": "tests/benchmarks/docs_heldout.json",
+    "held-out 2 (docs_fresh.json)": "tests/benchmarks/docs_fresh.json",
 }
 
 
-def evaluate(index: DocsIndex, entries: list[tuple[str, str, str, str]], questions: list[dict]) -> None:
+def evaluate(
+    index: DocsIndex, entries: list[tuple[str, str, str, str]], questions: list[dict], alternates: dict | None
+) -> None:
     ours_top5, ours_top10, theirs = [], [], []
     for item in questions:
-        hits5, _ = index.search(item["q"], limit=K)
-        hits10, _ = index.search(item["q"], limit=10)
+        also = (item.get("also") or alternates.get(item["q"], [])) if alternates is not None else []
+        hits5, _ = index.search(item["q"], limit=K, also=also)
+        hits10, _ = index.search(item["q"], limit=10, also=also)
         ours_top5.append(distinct_pages([h.path for h in hits5]))
         ours_top10.append(distinct_pages([h.path for h in hits10]))
         theirs.append(official_ranking(entries, item["q"]))
@@ -129,6 +135,12 @@ def main() -> None:
     for page in pages:
         meta, _ = parse_front_matter(page.text)
         entries.append((page.path, meta.get("title", ""), meta.get("description", ""), page.url + ".mdx"))
+    alternates = None
+    if "--also" in sys.argv:  # the phrasings a calling model would pass as `also`
+        alternates = json.loads((ROOT / "tests/benchmarks/docs_alternates.json").read_text())["alternates"]
+    also_weights = [
+        float(w) for a in sys.argv if a.startswith("--also-weights=") for w in a.split("=", 1)[1].split(",")
+    ]
     weights = [float(w) for a in sys.argv if a.startswith("--weights=") for w in a.split("=", 1)[1].split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "index.sqlite3"
@@ -138,14 +150,17 @@ def main() -> None:
         if "--semantic" in sys.argv or "--placebo" in sys.argv:
             semantic_index(index, path, placebo="--placebo" in sys.argv)
         for weight in weights or [rank.W_SEM]:
-            rank.W_SEM = weight
-            index._results.clear()
-            if index.semantic is not None:
-                print(f"\n#### semantic weight {weight}")
-            for name, file in SETS.items():
-                questions = json.loads((ROOT / file).read_text())["questions"]
-                print(f"\n== {name}")
-                evaluate(index, entries, questions)
+            for also_weight in also_weights or [rank.W_ALSO]:
+                rank.W_SEM, rank.W_ALSO = weight, also_weight
+                index._results.clear()
+                if index.semantic is not None:
+                    print(f"\n#### semantic weight {weight}")
+                if alternates is not None:
+                    print(f"\n#### alternates weight {also_weight}")
+                for name, file in SETS.items():
+                    questions = json.loads((ROOT / file).read_text())["questions"]
+                    print(f"\n== {name}")
+                    evaluate(index, entries, questions, alternates)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,15 @@ def main() -> None:
                 index.search_uncached(q)
                 samples.append((time.perf_counter() - started) * 1000)
         print(f"search in-process (uncached): {percentiles(samples)}")
+        alternates = json.loads((ROOT / "tests/benchmarks/docs_alternates.json").read_text())["alternates"]
+        samples = []
+        for _ in range(5):
+            for q in questions:
+                index._results.clear()
+                started = time.perf_counter()
+                index.search(q, also=alternates[q])
+                samples.append((time.perf_counter() - started) * 1000)
+        print(f"search in-process with `also` (2 alternates each, uncached): {percentiles(samples)}")
         first, again = anyio.run(stdio_search, cache, questions)
         print(f"search_docs through MCP over stdio: first ask {percentiles(first)}; repeated {percentiles(again)}")
         # The site runs in its own process, as a real one would: it must not share our GIL.
