@@ -17,8 +17,10 @@ from respan_mcp.docs.fetch import Crawler, html_to_markdown, parse_llms_txt
 from respan_mcp.docs.folder import load_folder
 from respan_mcp.docs.mdx import clean_page
 from respan_mcp.docs.query import fts_expression, parse_query
+from respan_mcp.docs.rank import rerank
+from respan_mcp.docs.records import Hit
 from respan_mcp.docs.service import DocsService
-from respan_mcp.docs.store import DocsIndex, build_index
+from respan_mcp.docs.store import DocsIndex, build_index, pages_sharing_text
 from respan_mcp.server import create_server
 from tests.conftest import CORPUS, make_settings, text_of
 from tests.docs_site_server import SITE, make_site
@@ -165,6 +167,18 @@ def test_alternate_phrasings_are_bounded(index: DocsIndex, monkeypatch: pytest.M
     # the question itself, then at most 3 alternates (a copy of the question and blanks are not searched)
     assert seen[0] == "caching" and len(seen) <= 4
     assert all(len(q) <= 2_000 for q in seen) and "webhook" not in seen
+
+
+def test_text_repeated_across_pages_counts_less() -> None:
+    example = '```json\n{"detail": "Your API key is invalid or expired"}\n```'
+    shared = pages_sharing_text([("a", example), ("b", example), ("c", " ".join(example.split())), ("d", "short")])
+    assert shared == {" ".join(example.split()): 3}  # whitespace does not hide a copy; short texts never count
+    hits = [
+        Hit(i, path, f"u/{path}", "401", "Errors", "Errors › 401", example, score=1.0, repeats=repeats)
+        for i, (path, repeats) in enumerate([("apis/create", 3), ("apis/list", 3), ("errors", 1)])
+    ]
+    ranked = rerank(hits, parse_query("invalid API key"), limit=3, per_page=1)
+    assert ranked[0].path == "errors"
 
 
 def test_boilerplate_is_dropped_and_pages_do_not_flood(index: DocsIndex) -> None:

@@ -17,6 +17,7 @@ W_IDENT = 0.3  # an identifier from the question appears verbatim
 W_IDENT_HEAD = 0.3  # ... in the headings: the section about that parameter
 W_PAGE = 0.6  # support from the page's other matching sections
 W_BIGRAM = 0.3  # adjacent question words found together
+REPEATED = 0.7  # a section whose text several pages repeat (templated) counts this much
 
 
 def _stems(phrase: str) -> tuple[str, ...]:
@@ -78,7 +79,7 @@ def rerank(
             + (W_IDENT_HEAD * sum(1 for i in identifiers if i in head) if identifiers else 0.0)
             + (W_BIGRAM * sum(1 for b in bigrams if b in hay) / len(bigrams) if bigrams else 0.0)
             + (W_SEM * semantic.get(hit.id, 0.0) if semantic else 0.0)
-        )
+        ) * (REPEATED if hit.repeats > 2 else 1.0)
     return by_page(hits, limit, per_page)
 
 

@@ -35,6 +35,7 @@ class Hit:
     breadcrumb: str
     body: str
     score: float
+    repeats: int = 1  # pages with this section's exact text
 
     @property
     def link(self) -> str:

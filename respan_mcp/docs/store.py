@@ -11,8 +11,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,11 @@ from respan_mcp.docs.rank import rerank
 from respan_mcp.docs.records import Hit, PageRecord, RawPage
 
 INDEX_FILE = "docs-index.sqlite3"
-SCHEMA_VERSION = "7"  # 7: pages with no body keep a section; embeds named
+SCHEMA_VERSION = "8"  # 8: sections know how many pages repeat their text
 CANDIDATES = 60
 COMMON_SHARE = 0.3  # words in more sections than this share rank nothing: left out of the FTS query
 PER_PAGE = 2
+MIN_REPEATED_CHARS = 40  # shorter texts (a heading's one-line intro) are too generic to call templated
 RESULT_CACHE_SIZE = 256
 
 
@@ -77,7 +78,7 @@ def build_index(pages: Sequence[RawPage], source: str, dest: Path, *, use_fts: b
                                entry_url TEXT);
             CREATE TABLE chunks(id INTEGER PRIMARY KEY, path TEXT, anchor TEXT, heading TEXT, breadcrumb TEXT,
                                 body TEXT, level INTEGER, position INTEGER, title TEXT, description TEXT,
-                                keywords TEXT);
+                                keywords TEXT, repeats INTEGER);
             CREATE INDEX chunks_path ON chunks(path, position);
             """
         )
@@ -86,26 +87,32 @@ def build_index(pages: Sequence[RawPage], source: str, dest: Path, *, use_fts: b
                 "CREATE VIRTUAL TABLE chunks_fts USING fts5(title, description, headings, body, keywords, place, "
                 "tokenize='porter unicode61 remove_diacritics 2')"
             )
-        for position, (page, clean) in enumerate(cleaned):
+        prepared = []
+        for page, clean in cleaned:
             title = page.title or clean.title or page.path.rsplit("/", 1)[-1]
             description = page.description or clean.description
             markdown = drop_blocks(clean.markdown, boilerplate)
             if clean.api:
                 markdown = f"`{clean.api}`\n\n{markdown}"
+            # A page that is all components or an embed still has its title and description to be found by.
+            sections = split_sections(markdown) or split_sections(description or title)
+            prepared.append((page, title, description, markdown, sections))
+        repeats = pages_sharing_text((page.path, s.body) for page, *_, sections in prepared for s in sections)
+        for position, (page, title, description, markdown, sections) in enumerate(prepared):
             db.execute(
                 "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (page.path, page.url, title, description, markdown, page.text, page.content_hash, page.etag,
                  page.last_modified, position, page.entry_url),
             )  # fmt: skip
-            # A page that is all components or an embed still has its title and description to be found by.
-            for section in split_sections(markdown) or split_sections(description or title):
+            for section in sections:
                 crumb = section.breadcrumb or title
                 keywords = keywords_of(f"{section.heading}\n{section.body}")
                 cursor = db.execute(
                     "INSERT INTO chunks(path, anchor, heading, breadcrumb, body, level, position, title, description,"
-                    " keywords) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " keywords, repeats) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (page.path, section.anchor, section.heading, crumb, section.body, section.level, section.order,
-                     title, description if section.order == 0 else "", keywords),
+                     title, description if section.order == 0 else "", keywords,
+                     repeats.get(shared_text(section.body), 1)),
                 )  # fmt: skip
                 if use_fts:
                     db.execute(
@@ -131,6 +138,20 @@ def build_index(pages: Sequence[RawPage], source: str, dest: Path, *, use_fts: b
         db.close()
     os.replace(tmp, dest)
     return {"pages": len(cleaned), "chunks": chunk_count, "boilerplate_blocks": len(boilerplate)}
+
+
+def shared_text(body: str) -> str:
+    return " ".join(body.split())
+
+
+def pages_sharing_text(sections: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Section texts found on several pages (templated text, like the same 401 example under every
+    endpoint), with how many pages have each: such a section says little about any one page."""
+    pages: dict[str, set[str]] = defaultdict(set)
+    for path, body in sections:
+        if len(body) >= MIN_REPEATED_CHARS:
+            pages[shared_text(body)].add(path)
+    return {text: len(paths) for text, paths in pages.items() if len(paths) > 1}
 
 
 def touch_index(path: Path) -> None:
@@ -278,14 +299,14 @@ class DocsIndex:
         if missing:
             marks = ",".join("?" * len(missing))
             rows = self.db.execute(
-                f"SELECT c.id, c.path, p.url, c.anchor, c.title, c.breadcrumb, c.body FROM chunks c "  # noqa: S608
+                f"SELECT c.id, c.path, p.url, c.anchor, c.title, c.breadcrumb, c.body, c.repeats FROM chunks c "  # noqa: S608
                 f"JOIN pages p ON p.path = c.path WHERE c.id IN ({marks})",
                 missing,
             ).fetchall()
             for row in rows:
                 self._rows[row[0]] = row
         return [
-            Hit(id=r[0], path=r[1], url=r[2], anchor=r[3], title=r[4], breadcrumb=r[5], body=r[6], score=s)
+            Hit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], score=s, repeats=r[7])
             for i, s in scored
             if (r := self._rows.get(i)) is not None
         ]
