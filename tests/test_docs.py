@@ -42,6 +42,21 @@ def test_mdx_cleanup_keeps_what_matters() -> None:
     assert "Retries happen on the gateway" in md
 
 
+def test_cards_show_what_a_reader_sees() -> None:
+    source = (
+        '## Tracing\n\n<CardGroup cols={3}>\n<Card href="/integrations/tracing/mastra">\n'
+        '  <img className="block" src="https://x/mastra.png" alt="Mastra" style={{\n    pointerEvents: \'none\'\n  }} />\n'
+        '  <img className="hidden" src="https://x/mastra_dark.png" alt="Mastra" />\n</Card>\n'
+        '<Card title="Online evaluation" href="/evals/online">\nRun evaluators on live traffic\n</Card>\n'
+        '<Card href="/no-name"><img src="https://x/y.png" /></Card>\n</CardGroup>\n'
+    )
+    md = clean_page(source).markdown
+    assert "- [Mastra](/integrations/tracing/mastra)\n" in md  # a logo card is named by its image's alt text
+    assert md.count("Mastra") == 1 and "<img" not in md and "pointerEvents" not in md
+    assert "- [Online evaluation](/evals/online)" in md and "Run evaluators on live traffic" in md
+    assert "/no-name" not in md  # nothing a reader could read: nothing indexed
+
+
 def test_code_blocks_are_never_rewritten() -> None:
     source = "## A\n\n```html\n<Note>keep me</Note>\nimport x from 'y'\n## not a heading\n```\n"
     md = clean_page(source).markdown

@@ -17,6 +17,7 @@ FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
 BRACED = r"\{(?:[^{}]|\{[^{}]*\})*\}"  # a JSX expression, one level of nesting: default={{}}, style={{...}}
 TAG = re.compile(rf"<(/?)([A-Za-z][\w.]*)((?:\s+(?:[^<>{{}}\"']|\"[^\"]*\"|'[^']*'|{BRACED})*)?)\s*(/?)>", re.S)
 ATTR = re.compile(rf"([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|({BRACED}))|\s([\w-]+)(?=\s|$)")
+CARD = re.compile(rf"<Card\b((?:[^<>{{}}\"']|\"[^\"]*\"|'[^']*'|{BRACED})*)>(.*?)</Card>", re.S)
 PARAM_TAGS = {"ParamField", "ResponseField", "Property"}
 TITLED_TAGS = {"Accordion", "Tab", "Step", "Expandable", "Update", "Callout"}
 HTML_TAGS = {
@@ -101,12 +102,31 @@ def _replace_tag(match: re.Match[str]) -> str:
     return match.group(0)  # `<T>` in prose, placeholders like `<your key>`: not markup
 
 
+def _name_logo_cards(text: str) -> str:
+    """A card that is only a linked logo shows the reader a name (its image's alt text): give it that title."""
+
+    def titled(match: re.Match[str]) -> str:
+        attrs = attributes(match.group(1) or "")
+        if attrs.get("title") or not attrs.get("href"):
+            return match.group(0)
+        images = (attributes(t.group(3) or "") for t in TAG.finditer(match.group(2)) if t.group(2) == "img")
+        alt = next((a["alt"].replace('"', "") for a in images if a.get("alt")), "")
+        if not alt:
+            return match.group(0)
+        href = attrs["href"].replace('"', "")
+        return f'<Card title="{alt}" href="{href}">{match.group(2)}</Card>'
+
+    return CARD.sub(titled, text)
+
+
 def _clean_prose(segment: str) -> str:
     lines = [line for line in segment.splitlines() if not IMPORT_LINE.match(line)]
     text = "\n".join(lines)
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     text = re.sub(r"\{/\*.*?\*/\}", "", text, flags=re.S)  # MDX comments
+    text = _name_logo_cards(text)
     text = TAG.sub(_replace_tag, text)
+    text = re.sub(r"^(\s*- \[[^\]\n]*\]\([^)\n]*\)):\s*$", r"\1", text, flags=re.M)  # a card with no text
     out: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
