@@ -17,7 +17,7 @@ from respan_mcp.docs.fetch import Crawler, html_to_markdown, parse_llms_txt
 from respan_mcp.docs.folder import load_folder
 from respan_mcp.docs.mdx import clean_page
 from respan_mcp.docs.query import fts_expression, parse_query
-from respan_mcp.docs.rank import rerank
+from respan_mcp.docs.rank import by_page, rerank
 from respan_mcp.docs.records import Hit
 from respan_mcp.docs.service import DocsService
 from respan_mcp.docs.store import DocsIndex, build_index, pages_sharing_text
@@ -194,6 +194,17 @@ def test_text_repeated_across_pages_counts_less() -> None:
     ]
     ranked = rerank(hits, parse_query("invalid API key"), limit=3, per_page=1)
     assert ranked[0].path == "errors"
+
+
+def test_sibling_pages_leave_room_for_other_folders() -> None:
+    def hit(i: int, path: str, score: float) -> Hit:
+        return Hit(i, path, f"u/{path}", "", path, path, "text", score=score)
+
+    siblings = [hit(i, f"apis/testsets/{verb}", 2.0 - i / 10) for i, verb in enumerate(["create", "get", "update"])]
+    ranked = by_page([*siblings, hit(9, "features/testsets", 1.0)], limit=3, per_page=1)
+    assert [h.path for h in ranked] == ["apis/testsets/create", "apis/testsets/get", "features/testsets"]
+    more = by_page([*siblings, hit(9, "features/testsets", 1.0)], limit=10, per_page=1)
+    assert more[-1].path == "apis/testsets/update"  # still there, after the other folders
 
 
 def test_boilerplate_is_dropped_and_pages_do_not_flood(index: DocsIndex) -> None:

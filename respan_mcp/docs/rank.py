@@ -17,6 +17,7 @@ W_IDENT = 0.3  # an identifier from the question appears verbatim
 W_IDENT_HEAD = 0.3  # ... in the headings: the section about that parameter
 W_PAGE = 0.6  # support from the page's other matching sections
 W_BIGRAM = 0.3  # adjacent question words found together
+PER_FOLDER = 2  # pages of one folder before other folders get a turn (0: no limit)
 REPEATED = 0.7  # a section whose text several pages repeat (templated) counts this much
 
 
@@ -93,6 +94,20 @@ def by_page(hits: list[Hit], limit: int, per_page: int) -> list[Hit]:
         scores.sort(reverse=True)
         page_score[path] = scores[0] + W_PAGE * sum(scores[1:3]) / 2
     hits = sorted(hits, key=lambda h: (page_score[h.path], h.score), reverse=True)
+    if PER_FOLDER:
+        # Sibling pages (create/get/update of one API) crowd out the guide: past PER_FOLDER pages of one
+        # folder, the rest of that folder waits until other folders have had their turn.
+        pages_in: Counter[str] = Counter()
+        first: list[Hit] = []
+        later: list[Hit] = []
+        seen_pages: set[str] = set()
+        for hit in hits:
+            folder = hit.path.rsplit("/", 1)[0]
+            if hit.path not in seen_pages:
+                seen_pages.add(hit.path)
+                pages_in[folder] += 1
+            (first if pages_in[folder] <= PER_FOLDER else later).append(hit)
+        hits = first + later
     taken: list[Hit] = []
     per: Counter[str] = Counter()
     for hit in hits:
