@@ -321,8 +321,14 @@ async def test_search_docs_fuses_alternates_and_bounds_them(docs_client: Client)
     question = {"query": "avoid paying twice for the same question"}
     alone = await docs_client.call_tool("search_docs", question)
     assert alone.structured_content["results"] == []
+    assert "also=[" in text_of(alone)  # the model is told how to try again
     fused = await docs_client.call_tool("search_docs", {**question, "also": ["response caching"]})
     assert fused.structured_content["results"][0]["path"] == "gateway/caching"
+    assert "Not it?" not in text_of(fused)
+    vague = await docs_client.call_tool("search_docs", {"query": "keep my app answering when a provider fails"})
+    assert "Not it? Ask again with also=" in text_of(vague)
+    exact = await docs_client.call_tool("search_docs", {"query": "fallback_models"})
+    assert "Not it?" not in text_of(exact)
     too_many = await docs_client.call_tool("search_docs", {**question, "also": ["a", "b", "c", "d"]})
     assert too_many.is_error and "- also: List should have at most 3 items" in text_of(too_many)
 

@@ -36,17 +36,20 @@ def excerpt(body: str, terms: list[Term], width: int = EXCERPT_CHARS) -> str:
     return ("…" if start > 0 else "") + piece.rstrip() + ("…" if start + width < len(text) else "")
 
 
-def render_hits(hits: list[Hit], terms: list[Term], query: str) -> str:
+def render_hits(hits: list[Hit], terms: list[Term], query: str, rephrased: bool = False) -> str:
     if not hits:
         return (
             f"No docs section matches {query[:200]!r}. Try other words (the docs say 'span' for a request log and "
-            "'customer' for an end user), or a parameter name such as fallback_models."
+            "'customer' for an end user), a parameter name such as fallback_models, or also=[2-3 rewordings]."
         )
     blocks = []
     for n, hit in enumerate(hits, 1):
         crumb = hit.title if hit.breadcrumb in ("", hit.title) else f"{hit.title} › {hit.breadcrumb}"
         blocks.append(f"{n}. {crumb}\n   {hit.link}\n   {excerpt(hit.body, terms)}")
-    return "\n".join(blocks) + "\n\nRead a whole section with read_doc(url_or_path=<url above>)."
+    footer = "Read a whole section with read_doc(url_or_path=<url above>)."
+    if not rephrased and sum(1 for t in terms if not t.bigram and not t.identifier) >= 4:
+        footer += " Not it? Ask again with also=[the feature's likely names]."  # a described goal or symptom
+    return "\n".join(blocks) + "\n\n" + footer
 
 
 def normalize_target(target: str) -> tuple[str, str]:

@@ -94,7 +94,7 @@ async def search_docs(
     index, note = await _index(ctx)
     hits, terms = await anyio.to_thread.run_sync(index.search, query, limit, PER_PAGE, also or ())
     results = [DocResult(**as_dict(h, excerpt(h.body, terms))) for h in hits]
-    text = note + render_hits(hits, terms, query)
+    text = note + render_hits(hits, terms, query, rephrased=bool(also))
     if query_was_cut(query, terms):
         text += f"\n(The query was long: only its first {MAX_TERMS} terms or {MAX_QUERY_CHARS:,} characters were used.)"
 
