@@ -235,6 +235,8 @@ class DocsIndex:
                 self._results.move_to_end(key)
                 return cached
         if alternates:
+            if self.semantic is not None:
+                self.embed_queries([query, *alternates])
             rankings, terms = [], []
             for phrasing in (query, *alternates):
                 hits, phrasing_terms = self.search_uncached(phrasing, rank.FUSE_DEPTH, per_page=3)
@@ -288,11 +290,19 @@ class DocsIndex:
     def semantic_query(self, query: str) -> Any:
         cached = self._query_vectors.get(query)
         if cached is None:
-            cached = self._embed([query])[0]
-            if len(self._query_vectors) > RESULT_CACHE_SIZE:
-                self._query_vectors.clear()
-            self._query_vectors[query] = cached
+            self.embed_queries([query])
+            cached = self._query_vectors[query]
         return cached
+
+    def embed_queries(self, queries: Sequence[str]) -> None:
+        """Embed the phrasings not seen yet in one batch (one model run costs about as much as four)."""
+        missing = [q for q in dict.fromkeys(queries) if q not in self._query_vectors]
+        if not missing:
+            return
+        if len(self._query_vectors) + len(missing) > RESULT_CACHE_SIZE:
+            self._query_vectors.clear()
+        for query, vector in zip(missing, self._embed(missing), strict=True):
+            self._query_vectors[query] = vector
 
     def _hits(self, scored: list[tuple[int, float]]) -> list[Hit]:
         missing = [rowid for rowid, _ in scored if rowid not in self._rows]
