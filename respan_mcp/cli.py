@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=5)
     search.add_argument("--json", action="store_true", help="machine-readable output")
+    search.add_argument("--also", action="append", default=[], help="another phrasing, fused (up to 3)")
     docs_commands.add_parser("status", help="what the docs index holds and where it came from")
 
     commands.add_parser("doctor", help="check the configuration and that Respan answers")

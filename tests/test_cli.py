@@ -71,6 +71,9 @@ def test_docs_commands(tmp_path: Path) -> None:
     assert hits[0]["path"] == "gateway/caching" and hits[0]["url"].startswith("https://respan.ai/docs/")
     human = run("docs", "search", "X-Respan-Signature", env=env)
     assert human.stdout.startswith("1. Webhooks")
+    vague = ("docs", "search", "avoid paying twice for the same question", "--json")
+    fused = json.loads(run(*vague, "--also", "response caching", "--also", "cache", env=env).stdout)
+    assert fused[0]["path"] == "gateway/caching"
 
 
 def test_bad_configuration_exits_with_a_message() -> None:

@@ -70,7 +70,7 @@ def run_docs_command(settings: Settings, args: argparse.Namespace) -> int:
     if index is None:
         print("No docs index yet: run `respan-mcp docs sync` first.", file=sys.stderr)
         return 1
-    hits, terms = index.search(args.query, limit=args.limit)
+    hits, terms = index.search(args.query, limit=args.limit, also=args.also)
     if args.json:
         print(json.dumps([as_dict(h, excerpt(h.body, terms)) for h in hits], indent=2))
         return 0
