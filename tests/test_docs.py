@@ -454,3 +454,23 @@ def test_component_only_and_embed_pages_are_findable(tmp_path: Path) -> None:
     zebra, _ = index.search("zebras", limit=3)
     assert zebra and zebra[0].path == "cards"
     index.close()
+
+
+def test_a_question_about_a_difference_finds_the_comparison(tmp_path: Path) -> None:
+    from respan_mcp.docs.store import RawPage
+
+    pages = [
+        RawPage(path="apis/traces", url="https://x.test/apis/traces",
+                text="---\ntitle: Ingest traces from logs\n---\n\n## trace_unique_id\nThe trace a log belongs to; "
+                     "every log of a trace shares it.\n\n## log_type\nThe type of the log in the trace.\n"),
+        RawPage(path="concepts/data-model", url="https://x.test/concepts/data-model",
+                text="---\ntitle: Data model\n---\n\n## Traces vs Logs\nA log is one request; a trace groups the "
+                     "requests of one workflow.\n"),
+    ]  # fmt: skip
+    path = tmp_path / "index.sqlite3"
+    build_index(pages, "fixture", path)
+    index = DocsIndex(path)
+    for question in ("what is the difference between a trace and a log", "how is a log different from a trace"):
+        hits, _ = index.search(question, limit=3)
+        assert hits and hits[0].path == "concepts/data-model", (question, [h.path for h in hits])
+    index.close()

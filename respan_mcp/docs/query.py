@@ -79,6 +79,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "delete": ("remove",),
     "signature": ("verify", "webhook"),
     "env": ("environment",),
+    # A question about how two things differ is answered by a heading like "Traces vs Logs".
+    "difference": ("vs", "versus"),
+    "different": ("vs", "versus"),
+    "differ": ("vs", "versus"),
+    "compare": ("vs", "comparison"),
     "environment": ("env",),
 }
 
