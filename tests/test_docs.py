@@ -474,3 +474,8 @@ def test_a_question_about_a_difference_finds_the_comparison(tmp_path: Path) -> N
         hits, _ = index.search(question, limit=3)
         assert hits and hits[0].path == "concepts/data-model", (question, [h.path for h in hits])
     index.close()
+
+
+def test_set_up_is_one_idea() -> None:
+    terms = {t.text: t for t in parse_query("Setting up an LLM evaluator")}
+    assert "up" not in terms and "set up" in terms["setup"].phrases

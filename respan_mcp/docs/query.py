@@ -25,6 +25,8 @@ STOPWORDS = frozenset(
     when where which while who why will with would you your yours set sets setting""".split()  # noqa: SIM905
 )
 
+SET_UP = re.compile(r"\bset(?:ting)?\s+up\b", re.IGNORECASE)  # one idea: "set" alone is a stopword
+
 # Pairs the Respan docs themselves use for the same thing (a request log is a "span";
 # an end user is a "customer"; provider keys are "credentials"; ...).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -79,6 +81,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "delete": ("remove",),
     "signature": ("verify", "webhook"),
     "env": ("environment",),
+    "setup": ("set up", "configure"),
     # A question about how two things differ is answered by a heading like "Traces vs Logs".
     "difference": ("vs", "versus"),
     "different": ("vs", "versus"),
@@ -116,7 +119,7 @@ def parse_query(query: str) -> list[Term]:
     terms: list[Term] = []
     seen: set[str] = set()
     previous: str | None = None
-    for token in TOKEN.findall((query or "")[:MAX_QUERY_CHARS]):
+    for token in TOKEN.findall(SET_UP.sub("setup", (query or "")[:MAX_QUERY_CHARS])):
         if len(terms) >= MAX_TERMS:
             break
         lowered = token.lower()
