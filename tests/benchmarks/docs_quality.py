@@ -55,6 +55,7 @@ SETS = {
     "tuned (docs_eval.json)": "tests/benchmarks/docs_eval.json",
     "held-out (docs_heldout.json)": "tests/benchmarks/docs_heldout.json",
     "held-out 2 (docs_fresh.json)": "tests/benchmarks/docs_fresh.json",
+    "held-out 3 (docs_final.json)": "tests/benchmarks/docs_final.json",
 }
 
 
