@@ -105,3 +105,29 @@ def test_semantic_search_finds_a_paraphrase(tmp_path: Path) -> None:
     assert index is not None and index.semantic is not None and service.semantic_state.startswith("on")
     hits, _ = index.search("keep answering when OpenAI is down", limit=3)
     assert hits and hits[0].path == "gateway/fallbacks"
+
+
+@needs_extra
+def test_exit_while_embedding_in_the_background_is_clean(tmp_path: Path) -> None:
+    """A session that ends while the sections are being embedded exits normally (no C++ abort from a thread
+    killed inside onnxruntime), and the vectors embedded so far are kept for the next session."""
+    from respan_mcp.docs.folder import load_folder
+    from respan_mcp.docs.semantic.vectors import vectors_path
+    from respan_mcp.docs.store import build_index
+
+    corpus = Path(__file__).parents[2] / "shared" / "corpus" / "respan-docs"
+    source = corpus if corpus.exists() else Path(__file__).parent / "docs_site"
+    index = tmp_path / "docs-index.sqlite3"
+    build_index(load_folder(source), "s", index)
+    code = (
+        "import time\nfrom pathlib import Path\nfrom respan_mcp.docs.semantic import control\n"
+        f"control._embed_in_background(Path({str(index)!r}))\ntime.sleep(6)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "terminate called" not in done.stderr
+    if corpus.exists():  # big enough that embedding was still going: some batches were kept
+        import sqlite3
+
+        kept = sqlite3.connect(vectors_path(index)).execute("SELECT count(*) FROM vectors").fetchone()[0]
+        assert 0 < kept < 2_000

@@ -7,6 +7,7 @@ them: until they are all there, search ranks as without the extra), or in the fo
 
 from __future__ import annotations
 
+import atexit
 import logging
 import sqlite3
 import threading
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 
 _embedding: set[Path] = set()
 _lock = threading.Lock()
+_stop = threading.Event()  # set at interpreter exit: background embedding stops after its current batch
+_workers: list[threading.Thread] = []
 
 
 def attach(index: Any, path: Path, setting: str) -> str:
@@ -75,18 +78,35 @@ def _embed_in_background(path: Path) -> None:
 
     def work() -> None:
         try:
-            embed_now(path)
+            embed_now(path, stop=_stop)
         except Exception:  # a failure here must never reach a caller: search works without it
             log.exception("embedding the docs sections failed; search ranks without the semantic extra")
         finally:
             with _lock:
                 _embedding.discard(path)
 
-    threading.Thread(target=work, name="respan-docs-embed", daemon=True).start()
+    worker = threading.Thread(target=work, name="respan-docs-embed", daemon=True)
+    with _lock:
+        if not _workers:
+            atexit.register(_finish_background_work)
+        _workers[:] = [*(w for w in _workers if w.is_alive()), worker]
+    worker.start()
 
 
-def embed_now(path: Path, progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+def _finish_background_work() -> None:
+    """At exit, let a running model batch finish rather than kill its thread inside onnxruntime (which
+    aborts the process); what was embedded so far is kept."""
+    _stop.set()
+    with _lock:
+        workers = list(_workers)
+    for worker in workers:
+        worker.join(timeout=10)
+
+
+def embed_now(
+    path: Path, progress: Callable[[int, int], None] | None = None, stop: threading.Event | None = None
+) -> tuple[int, int]:
     from respan_mcp.docs.semantic.embedder import Embedder
     from respan_mcp.docs.semantic.vectors import ensure_vectors
 
-    return ensure_vectors(path, Embedder().embed, progress)
+    return ensure_vectors(path, Embedder().embed, progress, stop)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 SCALE = 127.0
+SAVE_EVERY = 32  # sections per model run (the embedder's batch): the longest a stop waits for
 
 
 def section_text(title: str, description: str, breadcrumb: str, body: str) -> str:
@@ -45,9 +47,13 @@ def sections(index_db: sqlite3.Connection) -> list[tuple[int, str, str]]:
 
 
 def ensure_vectors(
-    index_path: Path, embed: Callable[[list[str]], Any], progress: Callable[[int, int], None] | None = None
+    index_path: Path,
+    embed: Callable[[list[str]], Any],
+    progress: Callable[[int, int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[int, int]:
-    """Embed the sections that have no vector yet; (embedded now, sections in all)."""
+    """Embed the sections that have no vector yet, one model batch at a time, each saved as it is done
+    (an interrupted run loses at most one batch); (embedded now, sections in all)."""
     import numpy as np
 
     index_db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)
@@ -64,16 +70,20 @@ def ensure_vectors(
             db.executemany("DELETE FROM vectors WHERE hash = ?", stale)
             db.commit()
         todo = list({h: text for _, h, text in wanted if h not in have}.items())
-        for start in range(0, len(todo), 64):
-            batch = todo[start : start + 64]
+        done = 0
+        for start in range(0, len(todo), SAVE_EVERY):
+            if stop is not None and stop.is_set():
+                break
+            batch = todo[start : start + SAVE_EVERY]
             vectors = embed([text for _, text in batch])
             quantized = np.clip(np.round(vectors * SCALE), -127, 127).astype(np.int8)
             db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
                            [(h, quantized[i].tobytes()) for i, (h, _) in enumerate(batch)])  # fmt: skip
             db.commit()
+            done += len(batch)
             if progress is not None:
-                progress(min(start + 64, len(todo)), len(todo))
-        return len(todo), len(wanted)
+                progress(done, len(todo))
+        return done, len(wanted)
     finally:
         db.close()
 
