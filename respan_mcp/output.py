@@ -137,6 +137,19 @@ def render_conversation(messages: Any, max_chars: int | None = None, *, empty: s
     return "\n".join(lines), cut
 
 
+def as_text(value: Any) -> str:
+    """Any stored input or output (plain text, JSON text, one message, a conversation, content parts) as the
+    text a grader or a reader needs: one message as its text, a conversation as `[role] text` lines."""
+    value = loads_if_json(value)
+    if isinstance(value, dict) and "content" in value and not value.get("tool_calls"):
+        return content_text(value["content"])
+    if isinstance(value, dict) and "role" in value:
+        value = [value]
+    if isinstance(value, list) and any(isinstance(m, dict) and "role" in m for m in value):
+        return render_conversation(value, empty="")[0]
+    return content_text(value)
+
+
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, widths: Mapping[str, int] | None = None) -> str:
     """A pipe-separated table: one header line, one line per row, cells clipped."""
     widths = widths or {}

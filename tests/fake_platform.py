@@ -45,6 +45,7 @@ class Platform:
         self.evaluators: dict[str, dict[str, Any]] = {}
         self.experiments: dict[str, dict[str, Any]] = {}
         self.experiment_rows: dict[str, list[dict[str, Any]]] = {}
+        self.edits: Any = None  # tests/fake_platform_edits.py: edits, deletes, versions, workflow writes
         self._seed()
 
     # -- data ---------------------------------------------------------------------------
@@ -409,4 +410,7 @@ def install(fake: FakeRespan) -> Platform:
     add("/api/v2/experiments/{experiment_id}/logs/list/", platform.list_experiment_rows, ["POST"])
     add("/api/workflows/list/", lambda *a: list_workflows(platform, *a), ["POST"])
     add("/api/workflows/{workflow_id}/", lambda *a: get_workflow(platform, *a), ["GET"])
+    from tests.fake_platform_edits import install as install_edits
+
+    platform.edits = install_edits(platform)
     return platform

@@ -17,15 +17,21 @@ from tests.fake_respan import FakeRespan
 pytestmark = pytest.mark.anyio
 
 NEW_TOOLS = {
-    "prompt_authoring": {"create_prompt", "create_prompt_version", "update_prompt_version", "deploy_prompt_version"},
+    "prompt_authoring": {"create_prompt", "update_prompt", "create_prompt_version", "update_prompt_version",
+                         "deploy_prompt_version"},
     "customers": {"list_customers", "get_customer", "update_customer_budget"},
     "evals": {"list_datasets", "get_dataset", "create_dataset", "list_evaluators", "get_evaluator", "run_evaluator",
               "list_experiments", "get_experiment", "create_experiment", "get_experiment_results", "list_workflows",
-              "get_workflow", "add_dataset_rows", "create_evaluator"},
+              "get_workflow", "add_dataset_rows", "create_evaluator", "list_dataset_rows", "get_dataset_row",
+              "get_experiment_row", "import_dataset_rows", "evaluate_dataset", "commit_evaluator", "create_workflow",
+              "commit_workflow", "validate_workflow", "update_dataset", "update_dataset_row", "remove_dataset_rows",
+              "delete_dataset", "update_evaluator", "delete_evaluator", "delete_experiment", "update_workflow",
+              "deploy_workflow"},
 }  # fmt: skip
-WRITE_TOOLS = {"create_prompt", "create_prompt_version", "update_prompt_version", "deploy_prompt_version",
-               "update_customer_budget", "create_dataset", "run_evaluator", "create_experiment", "add_dataset_rows",
-               "create_evaluator"}  # fmt: skip
+READ_TOOLS = {"list_customers", "get_customer", "list_datasets", "get_dataset", "list_evaluators", "get_evaluator",
+              "list_experiments", "get_experiment", "get_experiment_results", "list_workflows", "get_workflow",
+              "list_dataset_rows", "get_dataset_row", "get_experiment_row"}  # fmt: skip
+WRITE_TOOLS = set().union(*NEW_TOOLS.values()) - READ_TOOLS
 
 
 @pytest.fixture
@@ -165,7 +171,9 @@ async def test_evaluators_and_experiments(full: Client, fake: FakeRespan) -> Non
     log = fake.logs.logs[-1]
     run, text = await call(full, "run_evaluator", evaluator_id="evl_relevance", log_id=log["unique_id"])
     assert not run.is_error and run.structured_content["score"] is not None, text
-    assert fake.last("/evaluators/evl_relevance/run").body["inputs"]["input"]
+    graded = fake.last("/evaluators/evl_relevance/run").body["inputs"]
+    assert graded["input"].startswith("[") and "None" not in graded["input"]  # the conversation as text
+    assert graded["output"] and not graded["output"].startswith(("{", "[assistant]")), graded  # the answer's text
     human, text = await call(full, "run_evaluator", evaluator_id="evl_human", input="a", output="b")
     assert human.is_error and "Scores API" in text
     exp, text = await call(full, "get_experiment", experiment_id="exp_1")
@@ -215,7 +223,21 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
                 assert set().union(*NEW_TOOLS.values()) <= names
                 created = await mcp.call_tool("create_prompt", {"name": "e2e"})
                 prompt_id = created.structured_content["prompt_id"]
+                made = {}  # ids of what this pass creates: the fake is shared by both transports
+                for tool, args, key in [
+                    ("create_dataset", {"name": "e2e", "empty": True}, "id"),
+                    ("create_evaluator", {"name": "Tone", "definition": "Is {{output}} polite?"}, "id"),
+                    ("create_experiment", {"dataset_id": "ds_golden", "model": "gpt-4o", "evaluator_ids": ["x"]}, "id"),
+                    ("create_workflow", {"type": "automations", "name": "e2e", "tasks": [
+                        {"id": "t1", "type": "notification", "config": {"message_template": "hi"}}]}, "workflow_id"),
+                ]:  # fmt: skip
+                    result = await mcp.call_tool(tool, args)
+                    assert not result.is_error, (tool, text_of(result))
+                    made[tool] = result.structured_content[key]
+                dataset, evaluator = made["create_dataset"], made["create_evaluator"]
+                workflow = made["create_workflow"]
                 calls = [
+                    ("update_prompt", {"prompt_id": prompt_id, "description": "e2e"}),
                     ("create_prompt_version", {"prompt_id": prompt_id, "model": "gpt-4o-mini",
                                                "messages": [{"role": "user", "content": "Hi {{ who }}"}]}),
                     ("update_prompt_version", {"prompt_id": prompt_id, "version": 1, "model": "gpt-4o"}),
@@ -228,12 +250,28 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
                     ("run_evaluator", {"evaluator_id": "evl_relevance", "input": "q", "output": "a"}),
                     ("list_experiments", {}), ("get_experiment", {"experiment_id": "exp_1"}),
                     ("get_experiment_results", {"experiment_id": "exp_1"}),
-                    ("create_experiment", {"dataset_id": "ds_golden", "model": "gpt-4o", "evaluator_ids": ["x"]}),
                     ("list_workflows", {}), ("get_workflow", {"workflow_id": "wf_alert"}),
                     ("add_dataset_rows", {"dataset_id": "ds_golden", "rows": [{"input": "q", "output": "a"}]}),
-                    ("create_evaluator", {"name": "Tone", "definition": "Is {{output}} polite?"}),
+                    ("list_dataset_rows", {"dataset_id": "ds_golden"}),
+                    ("get_dataset_row", {"dataset_id": "ds_golden", "row_id": "row1"}),
+                    ("update_dataset_row", {"dataset_id": "ds_golden", "row_id": "row1", "expected_output": "A1"}),
+                    ("import_dataset_rows", {"dataset_id": dataset, "since": "1d"}),
+                    ("evaluate_dataset", {"dataset_id": "ds_golden", "evaluator_ids": ["evl_relevance"]}),
+                    ("update_dataset", {"dataset_id": dataset, "description": "e2e"}),
+                    ("update_evaluator", {"evaluator_id": evaluator, "description": "e2e"}),
+                    ("commit_evaluator", {"evaluator_id": evaluator}),
+                    ("get_experiment_row", {"experiment_id": "exp_1", "row_id": "xl1"}),
+                    ("update_workflow", {"workflow_id": workflow, "description": "e2e"}),
+                    ("validate_workflow", {"workflow_id": workflow}),
+                    ("commit_workflow", {"workflow_id": workflow}),
+                    ("deploy_workflow", {"workflow_id": workflow}),
+                    ("remove_dataset_rows", {"dataset_id": dataset, "all_rows": True}),
+                    ("delete_experiment", {"experiment_id": made["create_experiment"]}),
+                    ("delete_evaluator", {"evaluator_id": evaluator}),
+                    ("delete_dataset", {"dataset_id": dataset}),
                 ]  # fmt: skip
-                assert {name for name, _ in calls} | {"create_prompt"} == set().union(*NEW_TOOLS.values())
+                covered = {name for name, _ in calls} | {"create_prompt"} | set(made)
+                assert covered == set().union(*NEW_TOOLS.values())
                 for tool, args in calls:
                     result = await mcp.call_tool(tool, args)
                     assert not result.is_error, (tool, text_of(result))

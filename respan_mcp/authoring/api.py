@@ -17,6 +17,13 @@ async def create_prompt(store: PromptStore, name: str, description: str | None) 
     return created if isinstance(created, dict) else {}
 
 
+async def update_prompt(store: PromptStore, prompt_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    path = api_path("prompts/{id}/", id=prompt_id)
+    updated = await store.client.request("PATCH", path, json_body=body, read=False, what="update_prompt")
+    store.forget()
+    return updated if isinstance(updated, dict) else {}
+
+
 async def create_version(store: PromptStore, prompt_id: str, body: dict[str, Any]) -> dict[str, Any]:
     path = api_path("prompts/{id}/versions/", id=prompt_id)
     created = await store.client.request("POST", path, json_body=body, read=False, what="create_prompt_version")

@@ -90,6 +90,21 @@ async def create_prompt(
     return reply(ctx, text, PromptWritten(prompt_id=prompt_id).model_dump())
 
 
+async def update_prompt(
+    ctx: Context,
+    prompt_id: Annotated[str, Field(description="The prompt's id")],
+    name: Annotated[str | None, Field(min_length=1, max_length=255, description="New name")] = None,
+    description: Annotated[str | None, Field(description="New description")] = None,
+) -> Annotated[CallToolResult, PromptWritten]:
+    body = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+    if not body:
+        raise ToolError("Nothing to change: give name and/or description (versions change with update_prompt_version).")
+    with tool_errors():
+        await api.update_prompt(app_state(ctx).prompts, prompt_id, body)
+    text = f"Updated prompt {prompt_id}: " + ", ".join(f"{k} {v!r}" for k, v in body.items()) + "."
+    return reply(ctx, text, PromptWritten(prompt_id=prompt_id).model_dump())
+
+
 async def create_prompt_version(
     ctx: Context,
     prompt_id: Annotated[str, Field(description="The prompt's id")],
@@ -202,6 +217,13 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         title="Create a Respan prompt",
         description="Create an empty managed prompt; then add a version with create_prompt_version.",
         annotations=WRITES,
+    )
+    server.add_tool(
+        update_prompt,
+        name="update_prompt",
+        title="Rename a Respan prompt",
+        description="Change a managed prompt's name or description (its versions are unchanged).",
+        annotations=CHANGES,
     )
     server.add_tool(
         create_prompt_version,

@@ -34,23 +34,16 @@ async def get(client: RespanClient, kind: str, item_id: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-async def dataset_rows(client: RespanClient, dataset_id: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+async def dataset_rows(
+    client: RespanClient, dataset_id: str, page: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
     path = api_path("datasets/{id}/logs/list/", id=dataset_id)
-    data = await client.request(
-        "POST",
-        path,
-        params={"page": 1, "page_size": limit},
-        json_body={"filters": {}},
-        read=True,
-        what=f"rows of dataset {dataset_id[:80]!r}",
-    )
-    return results(data)
+    return await page_of(client, path, page, limit, f"rows of dataset {dataset_id[:80]!r}")
 
 
 async def _write(client: RespanClient, path: str, body: dict[str, Any], what: str) -> dict[str, Any]:
     """One POST that creates or runs something (never retried: it may not be idempotent)."""
-    data = await client.request("POST", path, json_body=body, read=False, what=what)
-    return data if isinstance(data, dict) else {}
+    return await _call(client, "POST", path, what, body)
 
 
 async def create_dataset(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
@@ -79,15 +72,7 @@ async def experiment_rows(
     client: RespanClient, experiment_id: str, page: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
     path = api_path("v2/experiments/{id}/logs/list/", id=experiment_id)
-    data = await client.request(
-        "POST",
-        path,
-        params={"page": page, "page_size": limit},
-        json_body={"filters": {}},
-        read=True,
-        what=f"rows of experiment {experiment_id[:80]!r}",
-    )
-    return results(data)
+    return await page_of(client, path, page, limit, f"rows of experiment {experiment_id[:80]!r}")
 
 
 async def all_experiment_rows(client: RespanClient, experiment_id: str) -> tuple[list[dict[str, Any]], int]:
@@ -101,3 +86,108 @@ async def all_experiment_rows(client: RespanClient, experiment_id: str) -> tuple
             break
         page += 1
     return rows, total
+
+
+# -- edits and deletes (never retried: a repeat could act twice) ----------------------------------------------
+
+
+async def _call(client: RespanClient, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
+    data = await client.request(method, path, json_body=body, read=False, what=what)
+    return data if isinstance(data, dict) else {}
+
+
+UPDATE_PATHS = {"datasets": "datasets/{id}/", "evaluators": "evaluators/{id}/", "workflows": "workflows/{id}/"}
+DELETE_PATHS = {**GET_PATHS}
+
+
+async def update(client: RespanClient, kind: str, item_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return await _call(client, "PATCH", api_path(UPDATE_PATHS[kind], id=item_id), f"update_{kind[:-1]}", body)
+
+
+async def delete(client: RespanClient, kind: str, item_id: str) -> None:
+    await _call(client, "DELETE", api_path(DELETE_PATHS[kind], id=item_id), f"delete_{kind[:-1]}")
+
+
+async def page_of(
+    client: RespanClient, path: str, page: int, limit: int, what: str, *, post: bool = True
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of a sub-list (a dataset's rows, an evaluator's versions, ...)."""
+    params = {"page": page, "page_size": limit}
+    if post:
+        data = await client.request("POST", path, params=params, json_body={"filters": {}}, read=True, what=what)
+    else:
+        data = await client.request("GET", path, params=params, what=what)
+    return results(data)
+
+
+async def dataset_row(client: RespanClient, dataset_id: str, row_id: str) -> dict[str, Any]:
+    path = api_path("datasets/{id}/logs/{row}/", id=dataset_id, row=row_id)
+    data = await client.request("GET", path, what=f"row {row_id[:80]!r} of dataset {dataset_id[:80]!r}")
+    return data if isinstance(data, dict) else {}
+
+
+async def update_dataset_row(
+    client: RespanClient, dataset_id: str, row_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    path = api_path("datasets/{id}/logs/{row}/", id=dataset_id, row=row_id)
+    return await _call(client, "PATCH", path, "update_dataset_row", body)
+
+
+async def delete_dataset_row(client: RespanClient, dataset_id: str, row_id: str) -> None:
+    await _call(
+        client, "DELETE", api_path("datasets/{id}/logs/{row}/", id=dataset_id, row=row_id), "remove_dataset_rows"
+    )
+
+
+async def remove_all_dataset_rows(client: RespanClient, dataset_id: str) -> dict[str, Any]:
+    path = api_path("datasets/{id}/logs/import/", id=dataset_id)  # a DELETE with a JSON body (SDK, official server)
+    return await _call(client, "DELETE", path, "remove_dataset_rows", {"is_deleting_all_logs": True})
+
+
+async def import_dataset_rows(client: RespanClient, dataset_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return await _write(client, api_path("datasets/{id}/logs/import/", id=dataset_id), body, "import_dataset_rows")
+
+
+async def dataset_summary(client: RespanClient, dataset_id: str) -> dict[str, Any]:
+    path = api_path("datasets/{id}/logs/summary/", id=dataset_id)
+    data = await client.request("POST", path, json_body={"filters": {}}, read=True, what="dataset summary")
+    return data if isinstance(data, dict) else {}
+
+
+async def evaluate_dataset(client: RespanClient, dataset_id: str, evaluator_ids: list[str]) -> dict[str, Any]:
+    path = api_path("datasets/{id}/eval-reports/create/", id=dataset_id)
+    return await _write(client, path, {"evaluator_ids": evaluator_ids}, "evaluate_dataset")
+
+
+async def commit_evaluator(client: RespanClient, evaluator_id: str, note: str | None) -> dict[str, Any]:
+    body = {"version_description": note} if note else {}
+    return await _write(client, api_path("evaluators/{id}/versions/", id=evaluator_id), body, "commit_evaluator")
+
+
+async def experiment_row(client: RespanClient, experiment_id: str, row_id: str) -> dict[str, Any]:
+    path = api_path("v2/experiments/{id}/logs/{row}/", id=experiment_id, row=row_id)
+    data = await client.request("GET", path, what=f"row {row_id[:80]!r} of experiment {experiment_id[:80]!r}")
+    return data if isinstance(data, dict) else {}
+
+
+async def create_workflow(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
+    return await _write(client, "workflows/", body, "create_workflow")
+
+
+async def commit_workflow(client: RespanClient, workflow_id: str, note: str | None) -> dict[str, Any]:
+    body = {"description": note} if note else {}
+    return await _write(client, api_path("workflows/{id}/commits/", id=workflow_id), body, "commit_workflow")
+
+
+async def deploy_workflow(
+    client: RespanClient, workflow_id: str, version: int | None, undeploy: bool
+) -> dict[str, Any]:
+    path = api_path("workflows/{id}/deployments/", id=workflow_id)
+    if undeploy:
+        return await _call(client, "DELETE", path, "deploy_workflow(undeploy=true)")
+    return await _write(client, path, {"version": version} if version is not None else {}, "deploy_workflow")
+
+
+async def validate_workflow(client: RespanClient, workflow_id: str, log_id: str | None) -> dict[str, Any]:
+    path = api_path("workflows/{id}/validations/", id=workflow_id)
+    return await _write(client, path, {"log_id": log_id} if log_id else {}, "validate_workflow")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from respan_mcp.cursor import decode_cursor, encode_cursor
+from respan_mcp.errors import RespanError
 from respan_mcp.evals import api
 from respan_mcp.evals.format import (
     dataset_record,
@@ -19,8 +21,11 @@ from respan_mcp.evals.format import (
 )
 from respan_mcp.state import app_state, reply, tool_errors
 
+T = TypeVar("T")
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+# Edits overwrite what was there and deletes remove it: both destructive; repeating either changes nothing more.
+DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 Limit = Annotated[int, Field(ge=1, le=100, description="Per page")]
 Cursor = Annotated[str | None, Field(description="next_cursor of the last answer")]
 KINDS = {
@@ -33,6 +38,16 @@ KINDS = {
     ),
     "workflows": ("list_workflows", ["id", "name", "type", "trigger", "enabled", "deployed_version"], workflow_record),
 }
+
+
+async def optional(call: Awaitable[T]) -> T | None:
+    """An extra a detail view can do without: None when this API does not offer it (404/405) or refuses it."""
+    try:
+        return await call
+    except RespanError as exc:
+        if exc.status in (400, 404, 405, 501):
+            return None
+        raise
 
 
 class ListPage(BaseModel):

@@ -1,4 +1,4 @@
-"""Experiments: list, one with score averages, start one, its rows."""
+"""Experiments: list, one with score averages, start one, its rows, one row with its spans, delete."""
 
 from __future__ import annotations
 
@@ -14,12 +14,15 @@ from respan_mcp.cursor import decode_cursor, encode_cursor
 from respan_mcp.evals import api
 from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind
 from respan_mcp.evals.format import (
+    MAX_SPANS,
+    ROW_TEXT,
     experiment_record,
     render_rows,
     row_record,
     score_averages,
+    span_lines,
 )
-from respan_mcp.output import compact_json
+from respan_mcp.output import clip, compact_json, fmt_cost, loads_if_json
 from respan_mcp.state import app_state, reply, tool_errors
 
 
@@ -77,13 +80,20 @@ async def get_experiment(
 async def create_experiment(
     ctx: Context,
     dataset_id: Annotated[str, Field(description="The dataset to run on")],
-    evaluator_ids: Annotated[list[str], Field(min_length=1, description="Evaluators that score each row")],
+    evaluator_ids: Annotated[
+        list[str] | None, Field(min_length=1, description="Evaluators that score each row")
+    ] = None,
     prompt_id: Annotated[str | None, Field(description="Run this managed prompt (a deployed version)")] = None,
     prompt_version: Annotated[int | None, Field(description="Its version (default: the deployed one)")] = None,
     model: Annotated[str | None, Field(description="Or: run this model on the rows")] = None,
     parameters: Annotated[JsonObject | None, Field(description="With model: temperature, max_tokens, ...")] = None,
     name: Annotated[str | None, Field(description="The experiment's name")] = None,
+    pipeline_ids: Annotated[
+        list[str] | None, Field(min_length=1, description="Or: evaluation pipelines that score each row")
+    ] = None,
 ) -> Annotated[CallToolResult, ExperimentRecord]:
+    if bool(evaluator_ids) == bool(pipeline_ids):
+        raise ToolError("Give evaluator_ids or pipeline_ids (evaluation workflows), one of them.")
     if bool(prompt_id) == bool(model):
         raise ToolError(
             "Give prompt_id (a managed prompt) or model, one of them. To compare variants, create one "
@@ -99,7 +109,7 @@ async def create_experiment(
     body = {
         "dataset_id": dataset_id,
         "workflow": workflow,
-        "evaluator_ids": evaluator_ids,
+        **({"evaluator_ids": evaluator_ids} if evaluator_ids else {"evaluator_workflow_ids": pipeline_ids}),
         **({"name": name} if name else {}),
     }
     with tool_errors():
@@ -144,3 +154,60 @@ async def get_experiment_results(
     if next_cursor:
         text += f'\nNext page: get_experiment_results(cursor="{next_cursor}")'
     return reply(ctx, text, ExperimentRows(count=count, page=page, next_cursor=next_cursor, rows=records).model_dump())
+
+
+class ExperimentRow(BaseModel):
+    id: str
+    status: str | None = None
+    input: Any = None
+    output: Any = None
+    expected_output: Any = None
+    scores: dict[str, Any] | None = None
+    cost_usd: float | None = None
+    trace_id: str | None = None
+    spans: list[dict[str, Any]] | None = None
+
+
+async def get_experiment_row(
+    ctx: Context,
+    experiment_id: Annotated[str, Field(description="The experiment's id")],
+    row_id: Annotated[str, Field(description="The row's id (from get_experiment_results)")],
+) -> Annotated[CallToolResult, ExperimentRow]:
+    with tool_errors():
+        row = await api.experiment_row(app_state(ctx).respan, experiment_id, row_id)
+    record = row_record(row)
+    values = {k: loads_if_json(row.get(k)) for k in ("input", "output", "expected_output")}
+    spans = span_lines(row.get("span_tree"))
+    head = (
+        f"Row {record['id']} of experiment {experiment_id} · {record['status']} · cost {fmt_cost(record['cost_usd'])}"
+    )
+    lines = [head + (f" · trace {record['trace_id']}" if record["trace_id"] else "")]
+    for key, value in values.items():
+        if value is not None:
+            lines.append(f"{key}: {clip(value if isinstance(value, str) else compact_json(value), ROW_TEXT)}")
+    if record["scores"]:
+        lines.append("scores: " + compact_json(record["scores"], 400))
+    if spans:
+        lines += ["spans:", *[f"  {s['line']}" for s in spans[:MAX_SPANS]]]
+        if len(spans) > MAX_SPANS:
+            lines.append(f"  ... {len(spans) - MAX_SPANS} more spans")
+    output = ExperimentRow(
+        id=record["id"], status=record["status"], **values, scores=record["scores"] or None,
+        cost_usd=record["cost_usd"], trace_id=record["trace_id"],
+        spans=[{k: v for k, v in s.items() if k != "line"} for s in spans[:MAX_SPANS]] or None,
+    )  # fmt: skip
+    return reply(ctx, "\n".join(lines), output.model_dump())
+
+
+class ExperimentDeleted(BaseModel):
+    experiment_id: str
+    deleted: bool
+
+
+async def delete_experiment(
+    ctx: Context, experiment_id: Annotated[str, Field(description="The experiment's id")]
+) -> Annotated[CallToolResult, ExperimentDeleted]:
+    with tool_errors():
+        await api.delete(app_state(ctx).respan, "experiments", experiment_id)
+    text = f"Deleted experiment {experiment_id} and its rows."
+    return reply(ctx, text, ExperimentDeleted(experiment_id=experiment_id, deleted=True).model_dump())

@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from respan_mcp.logs.format import iso_time
-from respan_mcp.output import clip, compact_json, fmt_cost, table
+from respan_mcp.output import as_text, clip, compact_json, fmt_cost, table
 
 SCORE_FIELDS = ("numerical_value", "boolean_value", "categorical_value", "string_value", "json_value")
 
@@ -84,8 +84,8 @@ def row_record(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": str(row.get("id") or ""),
         "status": row.get("status"),
-        "input": clip(str(row.get("input") or ""), 300),
-        "output": clip(str(row.get("output") or ""), 300),
+        "input": _text(row.get("input"), 300),
+        "output": _text(row.get("output"), 300),
         "cost_usd": row.get("total_cost"),
         "scores": scores,
         "trace_id": row.get("trace_unique_id"),
@@ -129,3 +129,85 @@ def render_tasks(tasks: list[dict[str, Any]]) -> list[str]:
         step = f"{task.get('id')} [{task.get('type')}] {compact_json(config, 160)}"
         lines.append(step + (f" -> {task['next']}" if task.get("next") else " (end)"))
     return lines
+
+
+ROW_TEXT = 4000  # characters of a row's input, output or reference shown by get_dataset_row
+
+
+def _text(value: Any, limit: int) -> str:
+    return clip(as_text(value), limit)
+
+
+def dataset_row_record(row: dict[str, Any]) -> dict[str, Any]:
+    scores = {str(s.get("evaluator_slug") or k): score_value(s) for k, s in (row.get("scores") or {}).items()
+              if isinstance(s, dict)}  # fmt: skip
+    return {
+        "id": str(row.get("unique_id") or row.get("id") or ""),
+        "input": _text(row.get("input"), 300),
+        "output": _text(row.get("output"), 300),
+        "expected_output": _text(row.get("expected_output"), 300) or None,
+        "model": row.get("model"),
+        "status": row.get("status"),
+        "scores": scores or None,
+    }
+
+
+def render_dataset_rows(records: list[dict[str, Any]]) -> str:
+    rows = [{"id": r["id"], "input": clip(r["input"], 50), "output": clip(r["output"], 50),
+             "expected": clip(r["expected_output"] or "", 30),
+             "scores": compact_json(r["scores"], 40) if r["scores"] else ""} for r in records]  # fmt: skip
+    return table(rows, ["id", "input", "output", "expected", "scores"])
+
+
+def summary_record(summary: dict[str, Any]) -> dict[str, Any]:
+    """A dataset's totals, numbers only (USD, seconds, tokens)."""
+    names = {"number_of_requests": "rows", "total_cost": "cost_usd", "total_tokens": "tokens",
+             "avg_latency": "avg_latency_s", "avg_ttft": "avg_ttft_s"}  # fmt: skip
+    record: dict[str, Any] = {name: summary[key] for key, name in names.items()
+                              if isinstance(summary.get(key), (int, float))}  # fmt: skip
+    scores = summary.get("scores")
+    if isinstance(scores, dict) and scores:
+        record["scores"] = {str(k): (v.get("avg_score") if isinstance(v, dict) else v) for k, v in scores.items()}
+    return record
+
+
+def eval_run_record(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(run.get("task_id") or run.get("id") or ""),
+        "evaluator": run.get("evaluator_slug") or run.get("name"),
+        "status": run.get("status"),
+        "score": run.get("score") if isinstance(run.get("score"), (int, float)) else None,
+        "rows": run.get("evaluated_logs_count"),
+        "completed_at": iso_time(run.get("completed_at")),
+        "error": run.get("error_message") or None,
+    }
+
+
+def version_record(version: dict[str, Any]) -> dict[str, Any]:
+    """One version of an evaluator or workflow."""
+    return {
+        "version": version.get("version"),
+        "committed": bool(version.get("is_read_only") or version.get("readonly")),
+        "note": version.get("version_description") or version.get("description") or None,
+        "created_at": iso_time(version.get("created_at")),
+    }
+
+
+MAX_SPANS = 40  # spans of one experiment row shown
+
+
+def span_lines(tree: Any, depth: int = 0) -> list[dict[str, Any]]:
+    """An experiment row's span tree, depth first: one entry (and one indented line) per span."""
+    out: list[dict[str, Any]] = []
+    for node in tree if isinstance(tree, list) else [tree] if isinstance(tree, dict) else []:
+        if not isinstance(node, dict) or len(out) > 4 * MAX_SPANS:
+            continue
+        entry = {"name": node.get("span_name") or node.get("name"), "type": node.get("log_type"),
+                 "model": node.get("model"), "depth": depth}  # fmt: skip
+        label = " ".join(
+            str(x) for x in (entry["name"], f"[{entry['type']}]" if entry["type"] else "", entry["model"] or "") if x
+        )
+        out.append({**entry, "line": "  " * depth + label})
+        if depth < 20:
+            out += span_lines(node.get("children"), depth + 1)
+    return out

@@ -7,116 +7,84 @@ Each family's tools live in its own module; this one registers them. The shortcu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from mcp.server import MCPServer
 
-from respan_mcp.evals.common import READ_ONLY, WRITES
-from respan_mcp.evals.datasets import add_dataset_rows, create_dataset, get_dataset, list_datasets
-from respan_mcp.evals.evaluators import create_evaluator, get_evaluator, list_evaluators, run_evaluator
-from respan_mcp.evals.experiments import create_experiment, get_experiment, get_experiment_results, list_experiments
-from respan_mcp.evals.workflows import get_workflow, list_workflows
+from respan_mcp.evals import datasets, evaluators, experiments, workflows
+from respan_mcp.evals.common import DESTRUCTIVE, READ_ONLY, WRITES
+
+# (function, title, description) per tool, in the order a model meets them.
+Tool = tuple[Callable[..., Any], str, str]
+READS: list[Tool] = [
+    (datasets.list_datasets, "List datasets", "Datasets (evaluation rows): id, name, status, row count."),
+    (datasets.get_dataset, "One dataset",
+     "One dataset: status (imports run in the background), totals, recent eval runs, first rows."),
+    (datasets.list_dataset_rows, "Dataset rows", "A dataset's rows: input, output, expected output, scores; paged."),
+    (datasets.get_dataset_row, "One dataset row",
+     "One row in full: input, output, expected output, metadata, scores."),
+    (evaluators.list_evaluators, "List evaluators",
+     "Evaluators (LLM, code or human graders): id, name, type, score type."),
+    (evaluators.get_evaluator, "One evaluator",
+     "One evaluator: score range, passing condition, model and definition or code, versions."),
+    (experiments.list_experiments, "List experiments", "Experiments: id, name, status, progress, dataset."),
+    (experiments.get_experiment, "One experiment",
+     "One experiment: status, workflow and each evaluator's average score over its rows."),
+    (experiments.get_experiment_results, "Experiment rows",
+     "An experiment's rows: input, output, cost and scores, paged."),
+    (experiments.get_experiment_row, "One experiment row",
+     "One experiment row in full: input, output, expected output, scores and its span tree."),
+    (workflows.list_workflows, "List workflows",
+     "Automations, monitors and evaluation pipelines: id, name, type, trigger, enabled."),
+    (workflows.get_workflow, "One workflow",
+     "One workflow: its trigger, task chain (conditions, notifications, evals, webhooks) and versions."),
+]  # fmt: skip
+CREATES: list[Tool] = [
+    (datasets.create_dataset, "Create a dataset",
+     "Create a dataset from logs (a search_logs cursor, or a window and filters, or log ids), or empty. "
+     "E.g. yesterday's failing requests in one call."),
+    (datasets.add_dataset_rows, "Add dataset rows",
+     "Add rows ({input, output?, expected_output?, metadata?}) to a dataset; says which failed."),
+    (datasets.import_dataset_rows, "Import logs into a dataset",
+     "Add logs to an existing dataset: a search_logs cursor, or a window and filters, or log ids."),
+    (datasets.evaluate_dataset, "Score a dataset",
+     "Run evaluators over every row of a dataset (no experiment needed); spends credits."),
+    (evaluators.create_evaluator, "Create an evaluator",
+     "Create a grader: LLM (instructions using {{input}}, {{output}}, {{expected_output}}), code (a Python "
+     "main) or human, with a score range and passing score."),
+    (evaluators.commit_evaluator, "Commit an evaluator",
+     "Freeze the evaluator's draft as a version (a new draft opens)."),
+    (evaluators.run_evaluator, "Run an evaluator",
+     "Score one log (or an input/output pair) with an evaluator; spends credits."),
+    (experiments.create_experiment, "Start an experiment",
+     "Run a managed prompt (deployed) or a model over a dataset and score each row with evaluators or "
+     "pipelines; one experiment per variant to compare."),
+    (workflows.create_workflow, "Create a workflow",
+     "Create an automation or monitor (a task chain on a trigger), or an evaluation pipeline from evaluators "
+     "(weighted average). A draft: validate, commit, deploy."),
+    (workflows.commit_workflow, "Commit a workflow", "Freeze the workflow's draft as a version."),
+    (workflows.validate_workflow, "Test a workflow",
+     "Run a workflow once on a log or sample data and show each task's result (notifications may really send)."),
+]  # fmt: skip
+CHANGES: list[Tool] = [
+    (datasets.update_dataset, "Rename a dataset", "Change a dataset's name or description."),
+    (datasets.update_dataset_row, "Edit a dataset row",
+     "Change a row's input, output, expected output or metadata (e.g. set the reference answer)."),
+    (datasets.remove_dataset_rows, "Remove dataset rows", "Remove rows (by id, or all) from a dataset."),
+    (datasets.delete_dataset, "Delete a dataset", "Delete a dataset and its rows."),
+    (evaluators.update_evaluator, "Edit an evaluator",
+     "Change an evaluator's draft: name, definition, model, code, scores."),
+    (evaluators.delete_evaluator, "Delete an evaluator", "Delete an evaluator and all its versions."),
+    (experiments.delete_experiment, "Delete an experiment", "Delete an experiment and its rows."),
+    (workflows.update_workflow, "Edit a workflow", "Change a workflow's draft: name, description, trigger, tasks."),
+    (workflows.deploy_workflow, "Deploy a workflow",
+     "Make a committed workflow version live, or stop it (undeploy=true)."),
+]  # fmt: skip
 
 
 def register(server: MCPServer, *, read_only: bool) -> None:
-    server.add_tool(
-        list_datasets,
-        name="list_datasets",
-        title="List datasets",
-        annotations=READ_ONLY,
-        description="Datasets (evaluation rows): id, name, status, row count.",
-    )
-    server.add_tool(
-        get_dataset,
-        name="get_dataset",
-        title="One dataset",
-        annotations=READ_ONLY,
-        description="One dataset: status (imports run in the background) and its first rows.",
-    )
-    server.add_tool(
-        list_evaluators,
-        name="list_evaluators",
-        title="List evaluators",
-        annotations=READ_ONLY,
-        description="Evaluators (LLM, code or human graders): id, name, type, score type.",
-    )
-    server.add_tool(
-        get_evaluator,
-        name="get_evaluator",
-        title="One evaluator",
-        annotations=READ_ONLY,
-        description="One evaluator: score range, passing condition, model and definition.",
-    )
-    server.add_tool(
-        list_experiments,
-        name="list_experiments",
-        title="List experiments",
-        annotations=READ_ONLY,
-        description="Experiments: id, name, status, progress, dataset.",
-    )
-    server.add_tool(
-        get_experiment,
-        name="get_experiment",
-        title="One experiment",
-        annotations=READ_ONLY,
-        description="One experiment: status, workflow and each evaluator's average score over its rows.",
-    )
-    server.add_tool(
-        get_experiment_results,
-        name="get_experiment_results",
-        title="Experiment rows",
-        annotations=READ_ONLY,
-        description="An experiment's rows: input, output, cost and scores, paged.",
-    )
-    server.add_tool(
-        list_workflows,
-        name="list_workflows",
-        title="List workflows",
-        annotations=READ_ONLY,
-        description="Automations, monitors and evaluation pipelines: id, name, type, trigger, enabled.",
-    )
-    server.add_tool(
-        get_workflow,
-        name="get_workflow",
-        title="One workflow",
-        annotations=READ_ONLY,
-        description="One workflow: its trigger and task chain (conditions, notifications, evals, webhooks).",
-    )
-    if read_only:
-        return
-    server.add_tool(
-        create_dataset,
-        name="create_dataset",
-        title="Create a dataset",
-        annotations=WRITES,
-        description="Create a dataset from logs (a search_logs cursor, or a window and filters, or log "
-        "ids), or empty. E.g. yesterday's failing requests in one call.",
-    )
-    server.add_tool(
-        add_dataset_rows,
-        name="add_dataset_rows",
-        title="Add dataset rows",
-        annotations=WRITES,
-        description="Add rows ({input, output?, expected_output?, metadata?}) to a dataset; says which failed.",
-    )
-    server.add_tool(
-        create_evaluator,
-        name="create_evaluator",
-        title="Create an LLM evaluator",
-        annotations=WRITES,
-        description="Create an LLM grader from instructions using {{input}}, {{output}}, {{expected_output}}, "
-        "with a score range and passing score.",
-    )
-    server.add_tool(
-        run_evaluator,
-        name="run_evaluator",
-        title="Run an evaluator",
-        annotations=WRITES,
-        description="Score one log (or an input/output pair) with an evaluator; spends credits.",
-    )
-    server.add_tool(
-        create_experiment,
-        name="create_experiment",
-        title="Start an experiment",
-        annotations=WRITES,
-        description="Run a managed prompt (deployed) or a model over a dataset and score each row with "
-        "evaluators; one experiment per variant to compare.",
-    )
+    groups = [(READS, READ_ONLY)] + ([] if read_only else [(CREATES, WRITES), (CHANGES, DESTRUCTIVE)])
+    for tools, hints in groups:
+        for function, title, description in tools:
+            server.add_tool(function, name=function.__name__, title=title, description=description, annotations=hints)
