@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from respan_mcp.config import Settings
+from respan_mcp.config import ALL_TOOLSETS, Settings
 from respan_mcp.server import create_server
 from tests.fake_respan import API_KEY, FakeRespan
 
@@ -66,6 +66,19 @@ async def client(fake: FakeRespan, settings: Settings, mode: str) -> AsyncIterat
     server = create_server(settings, transport=fake.transport())
     async with Client(server, mode=mode) as connected:
         yield connected
+
+
+@pytest.fixture
+async def full(fake: FakeRespan, tmp_path: Path, mode: str) -> AsyncIterator[Client]:
+    """A client of a server with every toolset on."""
+    server = create_server(make_settings(tmp_path, toolsets=list(ALL_TOOLSETS)), transport=fake.transport())
+    async with Client(server, mode=mode) as connected:
+        yield connected
+
+
+async def call(client: Client, tool: str, **args: Any) -> tuple[Any, str]:
+    result = await client.call_tool(tool, args)
+    return result, text_of(result)
 
 
 def text_of(result: Any) -> str:

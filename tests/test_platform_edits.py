@@ -4,31 +4,15 @@ workflow writes, pipelines, commits, deployments and test runs."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from respan_mcp.config import ALL_TOOLSETS
-from respan_mcp.server import create_server
-from tests.conftest import make_settings, text_of
+from tests.conftest import call
 from tests.fake_respan import FakeRespan
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def full(fake: FakeRespan, tmp_path: Path, mode: str) -> AsyncIterator[Client]:
-    server = create_server(make_settings(tmp_path, toolsets=list(ALL_TOOLSETS)), transport=fake.transport())
-    async with Client(server, mode=mode) as connected:
-        yield connected
-
-
-async def call(client: Client, tool: str, **args: Any) -> tuple[Any, str]:
-    result = await client.call_tool(tool, args)
-    return result, text_of(result)
 
 
 def sent(fake: FakeRespan, method: str, path: str) -> list[Any]:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mcp import Client
 
 from respan_mcp.config import ALL_TOOLSETS, TOOLSETS
 from respan_mcp.server import create_server
-from tests.conftest import make_settings, text_of
+from tests.conftest import call, make_settings, text_of
 from tests.fake_respan import FakeRespan
 
 pytestmark = pytest.mark.anyio
@@ -32,18 +30,6 @@ READ_TOOLS = {"list_customers", "get_customer", "list_datasets", "get_dataset", 
               "list_experiments", "get_experiment", "get_experiment_results", "list_workflows", "get_workflow",
               "list_dataset_rows", "get_dataset_row", "get_experiment_row"}  # fmt: skip
 WRITE_TOOLS = set().union(*NEW_TOOLS.values()) - READ_TOOLS
-
-
-@pytest.fixture
-async def full(fake: FakeRespan, tmp_path: Path, mode: str) -> AsyncIterator[Client]:
-    server = create_server(make_settings(tmp_path, toolsets=list(ALL_TOOLSETS)), transport=fake.transport())
-    async with Client(server, mode=mode) as connected:
-        yield connected
-
-
-async def call(client: Client, tool: str, **args: Any) -> tuple[Any, str]:
-    result = await client.call_tool(tool, args)
-    return result, text_of(result)
 
 
 async def test_opt_in_toolsets_are_listed_only_when_asked(tmp_path: Path, fake: FakeRespan) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -48,6 +49,21 @@ async def optional(call: Awaitable[T]) -> T | None:
         if exc.status in (400, 404, 405, 501):
             return None
         raise
+
+
+def resume(tool: str, key: str, parent_id: str | None, limit: int, cursor: str | None) -> tuple[str, int, int]:
+    """(parent id, page, limit) of a paged sub-list (a dataset's rows, ...): from the cursor when given."""
+    page = 1
+    if cursor:
+        state, page = decode_cursor(tool, cursor)
+        parent_id, limit = str(state.get(key)), int(state.get("limit") or limit)
+    if not parent_id:
+        raise ToolError(f"Give {key} (or a cursor from a previous answer).")
+    return parent_id, page, limit
+
+
+def next_page(tool: str, key: str, parent_id: str, limit: int, page: int, count: int) -> str | None:
+    return encode_cursor(tool, {key: parent_id, "limit": limit}, page + 1) if page * limit < count else None
 
 
 class ListPage(BaseModel):

@@ -11,10 +11,9 @@ from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from respan_mcp.contract import JsonObject
-from respan_mcp.cursor import decode_cursor, encode_cursor
 from respan_mcp.errors import RespanError
 from respan_mcp.evals import api
-from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, optional
+from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, next_page, optional, resume
 from respan_mcp.evals.format import (
     ROW_TEXT,
     dataset_record,
@@ -213,18 +212,10 @@ async def list_dataset_rows(
     limit: Limit = 20, cursor: Cursor = None,
 ) -> Annotated[CallToolResult, DatasetRows]:  # fmt: skip
     with tool_errors():
-        page = 1
-        if cursor:
-            state, page = decode_cursor("list_dataset_rows", cursor)
-            dataset_id, limit = str(state.get("dataset_id")), int(state.get("limit") or limit)
-        if not dataset_id:
-            raise ToolError("Give dataset_id (or a cursor from a previous answer).")
+        dataset_id, page, limit = resume("list_dataset_rows", "dataset_id", dataset_id, limit, cursor)
         items, count = await api.dataset_rows(app_state(ctx).respan, dataset_id, page, limit)
     records = [dataset_row_record(item) for item in items]
-    more = page * limit < count
-    next_cursor = (
-        encode_cursor("list_dataset_rows", {"dataset_id": dataset_id, "limit": limit}, page + 1) if more else None
-    )
+    next_cursor = next_page("list_dataset_rows", "dataset_id", dataset_id, limit, page, count)
     text = f"Dataset {dataset_id}: {count:,} rows\n" + (render_dataset_rows(records) if records else "(no rows)")
     if next_cursor:
         text += f'\nNext page: list_dataset_rows(cursor="{next_cursor}")'

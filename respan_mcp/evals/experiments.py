@@ -10,9 +10,8 @@ from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from respan_mcp.contract import JsonObject
-from respan_mcp.cursor import decode_cursor, encode_cursor
 from respan_mcp.evals import api
-from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind
+from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, next_page, resume
 from respan_mcp.evals.format import (
     MAX_SPANS,
     ROW_TEXT,
@@ -136,20 +135,10 @@ async def get_experiment_results(
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, ExperimentRows]:
     with tool_errors():
-        page = 1
-        if cursor:
-            state, page = decode_cursor("get_experiment_results", cursor)
-            experiment_id, limit = str(state.get("experiment_id")), int(state.get("limit") or limit)
-        if not experiment_id:
-            raise ToolError("Give experiment_id (or a cursor from a previous answer).")
+        experiment_id, page, limit = resume("get_experiment_results", "experiment_id", experiment_id, limit, cursor)
         rows, count = await api.experiment_rows(app_state(ctx).respan, experiment_id, page, limit)
     records = [row_record(r) for r in rows]
-    more = page * limit < count
-    next_cursor = (
-        encode_cursor("get_experiment_results", {"experiment_id": experiment_id, "limit": limit}, page + 1)
-        if more
-        else None
-    )
+    next_cursor = next_page("get_experiment_results", "experiment_id", experiment_id, limit, page, count)
     text = f"Experiment {experiment_id}: {count:,} rows\n" + render_rows(records)
     if next_cursor:
         text += f'\nNext page: get_experiment_results(cursor="{next_cursor}")'
