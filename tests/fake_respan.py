@@ -121,6 +121,7 @@ class FakeRespan:
         self._add("/api/request-logs/create/", self.create_log_legacy, ["POST"])
         self._add("/api/request-logs/", self.create_log, ["POST"])
         self._add("/api/request-logs/{unique_id}/", self.get_log, ["GET"])
+        self._add("/api/request-logs/{unique_id}/", self.update_log, ["PATCH"])
         self._add("/api/traces/list/", self.list_traces, ["POST"])
         self._add("/api/traces/{trace_id}/", self.get_trace, ["GET"])
         # Test-only control routes, for driving a fake that runs in another process.
@@ -517,6 +518,16 @@ class FakeRespan:
     def get_log(self, request: Request, body: Any, fault: Fault | None) -> Response:
         log = self.logs.detail(request.path_params["unique_id"])
         return JSONResponse(log) if log else drf_error(404, "Not found.")
+
+    def update_log(self, request: Request, body: Any, fault: Fault | None) -> Response:
+        log = next((item for item in self.logs.logs if item["unique_id"] == request.path_params["unique_id"]), None)
+        if log is None:
+            return drf_error(404, "Not found.")
+        unknown = set(body or {}) - {"is_pinned", "positive_feedback", "note", "metadata"}
+        if unknown:
+            return drf_error(400, f"Unknown fields: {', '.join(sorted(unknown))}.")
+        log.update(body or {})
+        return JSONResponse(self.logs.detail(log["unique_id"]))
 
     def _store_log(self, body: dict[str, Any], inputs: Any, output: Any) -> dict[str, Any]:
         unique_id = uuid.uuid4().hex

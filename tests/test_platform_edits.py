@@ -203,3 +203,16 @@ async def test_rename_a_prompt(full: Client, fake: FakeRespan) -> None:
     assert prompt_id in text  # the prompt cache was cleared by the write
     nothing, text = await call(full, "update_prompt", prompt_id=prompt_id)
     assert nothing.is_error and "Nothing to change" in text
+
+
+async def test_annotate_a_log(full: Client, fake: FakeRespan) -> None:
+    log_id = fake.logs.logs[-1]["unique_id"]
+    done, text = await call(full, "annotate_log", log_id=log_id, positive_feedback=False, note="wrong currency",
+                            metadata='{"reviewed": "yes"}')  # fmt: skip
+    assert not done.is_error and "positive_feedback', value:false" in text, text
+    assert sent(fake, "PATCH", f"/request-logs/{log_id}")[-1] == {
+        "positive_feedback": False, "note": "wrong currency", "metadata": {"reviewed": "yes"}}  # fmt: skip
+    nothing, text = await call(full, "annotate_log", log_id=log_id)
+    assert nothing.is_error and "Nothing to record" in text
+    missing, text = await call(full, "annotate_log", log_id="nope", pinned=True)
+    assert missing.is_error and "404" in text

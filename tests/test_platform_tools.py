@@ -24,7 +24,7 @@ NEW_TOOLS = {
               "get_experiment_row", "import_dataset_rows", "evaluate_dataset", "commit_evaluator", "create_workflow",
               "commit_workflow", "validate_workflow", "update_dataset", "update_dataset_row", "remove_dataset_rows",
               "delete_dataset", "update_evaluator", "delete_evaluator", "delete_experiment", "update_workflow",
-              "deploy_workflow"},
+              "deploy_workflow", "annotate_log"},
 }  # fmt: skip
 READ_TOOLS = {"list_customers", "get_customer", "list_datasets", "get_dataset", "list_evaluators", "get_evaluator",
               "list_experiments", "get_experiment", "get_experiment_results", "list_workflows", "get_workflow",
@@ -255,6 +255,7 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
                     ("delete_experiment", {"experiment_id": made["create_experiment"]}),
                     ("delete_evaluator", {"evaluator_id": evaluator}),
                     ("delete_dataset", {"dataset_id": dataset}),
+                    ("annotate_log", {"log_id": fake.logs.logs[0]["unique_id"], "pinned": True}),
                 ]  # fmt: skip
                 covered = {name for name, _ in calls} | {"create_prompt"} | set(made)
                 assert covered == set().union(*NEW_TOOLS.values())

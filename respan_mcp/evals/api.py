@@ -191,3 +191,7 @@ async def deploy_workflow(
 async def validate_workflow(client: RespanClient, workflow_id: str, log_id: str | None) -> dict[str, Any]:
     path = api_path("workflows/{id}/validations/", id=workflow_id)
     return await _write(client, path, {"log_id": log_id} if log_id else {}, "validate_workflow")
+
+
+async def annotate_log(client: RespanClient, log_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return await _call(client, "PATCH", api_path("request-logs/{id}/", id=log_id), "annotate_log", body)

@@ -12,7 +12,7 @@ from typing import Any
 
 from mcp.server import MCPServer
 
-from respan_mcp.evals import datasets, evaluators, experiments, workflows
+from respan_mcp.evals import annotate, datasets, evaluators, experiments, workflows
 from respan_mcp.evals.common import DESTRUCTIVE, READ_ONLY, WRITES
 
 # (function, title, description) per tool, in the order a model meets them.
@@ -55,6 +55,8 @@ CREATES: list[Tool] = [
      "main) or human, with a score range and passing score."),
     (evaluators.commit_evaluator, "Commit an evaluator",
      "Freeze the evaluator's draft as a version (a new draft opens)."),
+    (annotate.annotate_log, "Annotate a log",
+     "Record a user's feedback (thumbs up/down), a note, a pin or metadata on a stored log."),
     (evaluators.run_evaluator, "Run an evaluator",
      "Score one log (or an input/output pair) with an evaluator; spends credits."),
     (experiments.create_experiment, "Start an experiment",
