@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
+from respan_mcp.config import ALL_TOOLSETS
 from respan_mcp.server import create_server
 from tests.conftest import make_settings, text_of
 from tests.docs_site_server import SITE
@@ -48,19 +49,68 @@ def tool_call(draw: st.DrawFn, tools: list[str]) -> tuple[str, dict[str, Any]]:
     return name, args
 
 
+HOSTILE_TEXT = st.sampled_from(["..", "../x", "a/b", "%2F..%2F", "ds_golden", "evl_relevance", "exp_1", "wf_alert",
+                                "row1", "{{output}}", "def main(x): return 1", " ", "é東", "x" * 600])  # fmt: skip
+
+
+def typed(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values of the declared type (within its bounds where it has them): these get past validation and
+    reach the tools' own code, with ids that exist in the fake, ids that do not, and hostile text."""
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    if "anyOf" in schema:
+        return st.one_of([typed(s) for s in schema["anyOf"]])
+    kind = schema.get("type")
+    if kind == "string":
+        return HOSTILE_TEXT | st.text(max_size=30)
+    if kind == "integer":
+        return st.integers(schema.get("minimum", -5), schema.get("maximum", 10_000))
+    if kind == "number":
+        return st.floats(schema.get("minimum", -1e6), schema.get("maximum", 1e6), allow_nan=False)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "array":
+        items = typed(schema.get("items") or {})
+        return st.lists(items, min_size=schema.get("minItems", 0), max_size=min(schema.get("maxItems", 3), 3))
+    if kind == "object" and schema.get("properties"):
+        return st.fixed_dictionaries({k: typed(v) for k, v in schema["properties"].items()})
+    return JSON
+
+
+@st.composite
+def typed_call(draw: st.DrawFn, tools: list[str]) -> tuple[str, dict[str, Any]]:
+    name = draw(st.sampled_from(tools))
+    schema = _STATE["tools"][name]
+    required = set(schema.get("required", []))
+    args = {}
+    for key, spec in schema.get("properties", {}).items():
+        if key in required or draw(st.booleans()):
+            args[key] = draw(typed(spec))
+    return name, args
+
+
 @pytest.mark.anyio
-async def test_fuzz_every_tool(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("toolsets", "examples_wanted", "typed_args"),
+    [(None, 400, False), (list(ALL_TOOLSETS), 600, False), (list(ALL_TOOLSETS), 800, True)],
+    ids=["default", "all", "all-typed"],
+)
+async def test_fuzz_every_tool(
+    tmp_path: Path, toolsets: list[str] | None, examples_wanted: int, typed_args: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("respan_mcp.logs.api.TRACE_LAG_WAITS", (0.01,))  # get_trace of an unknown id waits 3 s
     # One server and client for all examples (one per example would be slow); the tools that
     # call the gateway or build the docs index are fuzzed too, against the fake and a local site.
-    settings_ = make_settings(tmp_path, docs_source=str(SITE), max_retries=0)
+    extra = {"toolsets": toolsets} if toolsets else {}
+    settings_ = make_settings(tmp_path, docs_source=str(SITE), max_retries=0, **extra)
     async with Client(create_server(settings_, transport=FakeRespan().transport())) as client:
         tools = {t.name: t.input_schema for t in (await client.list_tools()).tools}
         _STATE.update(client=client, tools=tools)
         problems: list[str] = []
         examples = [0]
 
-        @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(call=tool_call(sorted(tools)))
+        @settings(max_examples=examples_wanted, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(call=(typed_call if typed_args else tool_call)(sorted(tools)))
         def run(call: tuple[str, dict[str, Any]]) -> None:
             examples[0] += 1
             problems.extend(anyio.from_thread.run(_one, *call))
