@@ -375,8 +375,14 @@ def list_workflows(platform: Platform, request: Request, body: Any, fault: Any) 
                           "-created_at")  # fmt: skip
 
 
+def find_workflow(platform: Platform, given: str) -> dict[str, Any] | None:
+    """By version id (`id`) or family id (`workflow_id`): GET accepts either."""
+    return platform.workflows.get(given) or next((w for w in platform.workflows.values() if w.get("workflow_id") == given),
+                                                 None)  # fmt: skip
+
+
 def get_workflow(platform: Platform, request: Request, body: Any, fault: Any) -> Response:
-    workflow = platform.workflows.get(request.path_params["workflow_id"])
+    workflow = find_workflow(platform, request.path_params["workflow_id"])
     return JSONResponse(workflow) if workflow else _error(404, "Not found.")
 
 

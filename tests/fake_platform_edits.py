@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tests.fake_platform import _error, iso_now
+from tests.fake_platform import _error, find_workflow, iso_now
 
 if TYPE_CHECKING:
     from tests.fake_platform import Platform
@@ -215,7 +215,12 @@ class Edits:
     # -- workflows ----------------------------------------------------------------------------
 
     def _workflow(self, request: Request) -> dict[str, Any] | None:
-        return self.p.workflows.get(request.path_params["workflow_id"])
+        return find_workflow(self.p, request.path_params["workflow_id"])
+
+    def _family(self, request: Request) -> dict[str, Any] | None:
+        """Commits and deployments take the family id (`workflow_id`), not a version's `id`."""
+        given = request.path_params["workflow_id"]
+        return next((w for w in self.p.workflows.values() if w.get("workflow_id") == given), None)
 
     @staticmethod
     def _bad_tasks(tasks: Any) -> str | None:
@@ -265,7 +270,7 @@ class Edits:
         return page if isinstance(page, Response) else JSONResponse(page)
 
     def commit_workflow(self, request: Request, body: Any, fault: Any) -> Response:
-        workflow = self._workflow(request)
+        workflow = self._family(request)
         if workflow is None:
             return _error(404, "Not found.")
         history = self.workflow_history.setdefault(workflow["id"], [])
@@ -275,7 +280,7 @@ class Edits:
         return JSONResponse({**workflow, "version": number, "is_read_only": True}, status_code=201)
 
     def deployments(self, request: Request, body: Any, fault: Any) -> Response:
-        workflow = self._workflow(request)
+        workflow = self._family(request)
         if workflow is None:
             return _error(404, "Not found.")
         if request.method == "DELETE":

@@ -149,6 +149,7 @@ async def test_workflows_are_checked_built_committed_deployed_and_tested(full: C
                                tasks=[{**task, "next": "t2"}, notify])  # fmt: skip
     assert not created.is_error and "a draft" in text, text
     workflow_id = created.structured_content["workflow_id"]
+    assert created.structured_content["family_id"] == fake.platform.workflows[workflow_id]["workflow_id"]
     assert sent(fake, "POST", "/api/workflows")[-1]["trigger_event_type"] == "request_log"
     early, text = await call(full, "deploy_workflow", workflow_id=workflow_id)
     assert early.is_error and "Committed version not found" in text
@@ -159,6 +160,10 @@ async def test_workflows_are_checked_built_committed_deployed_and_tested(full: C
     assert fake.platform.workflows[workflow_id]["trigger_event_type"] == "trace_completed"
     committed, text = await call(full, "commit_workflow", workflow_id=workflow_id, note="first")
     assert committed.structured_content["version"] == 1 and "version=1" in text
+    family = created.structured_content["family_id"]
+    assert (
+        fake.last("/commits").path == f"/api/workflows/{family}/commits/"
+    )  # the family id, resolved from the version's
     live, text = await call(full, "deploy_workflow", workflow_id=workflow_id)
     assert live.structured_content["version"] == 1 and "live at version 1" in text
     _detail, text = await call(full, "get_workflow", workflow_id=workflow_id)

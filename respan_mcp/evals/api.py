@@ -174,6 +174,12 @@ async def create_workflow(client: RespanClient, body: dict[str, Any]) -> dict[st
     return await _write(client, "workflows/", body, "create_workflow")
 
 
+async def workflow_family(client: RespanClient, given: str) -> str:
+    """The family id (`workflow_id`) that commits and deployments take, from either id (GET accepts both)."""
+    workflow = await get(client, "workflows", given)
+    return str(workflow.get("workflow_id") or given)
+
+
 async def commit_workflow(client: RespanClient, workflow_id: str, note: str | None) -> dict[str, Any]:
     body = {"description": note} if note else {}
     return await _write(client, api_path("workflows/{id}/commits/", id=workflow_id), body, "commit_workflow")

@@ -131,6 +131,7 @@ async def pipeline_tasks(ctx: Context, evaluator_ids: list[str], weights: list[f
 
 class WorkflowChanged(BaseModel):
     workflow_id: str
+    family_id: str | None = None  # what commits and deployments act on (the tools resolve it themselves)
     action: str
     version: int | None = None
     detail: dict[str, Any] | None = None
@@ -172,7 +173,9 @@ async def create_workflow(
     if type == "evaluators":
         text += f" Score experiments with it: create_experiment(..., pipeline_ids=[{record['id']!r}])."
     detail = {"trigger": body["trigger_event_type"], "tasks": chain}
-    return reply(ctx, text, WorkflowChanged(workflow_id=record["id"], action="created", detail=detail).model_dump())
+    family = str(created.get("workflow_id") or "") or None
+    output = WorkflowChanged(workflow_id=record["id"], family_id=family, action="created", detail=detail)
+    return reply(ctx, text, output.model_dump())
 
 
 async def update_workflow(
@@ -205,7 +208,8 @@ async def commit_workflow(
     note: Annotated[str | None, Field(description="What changed")] = None,
 ) -> Annotated[CallToolResult, WorkflowChanged]:
     with tool_errors():
-        committed = await api.commit_workflow(app_state(ctx).respan, workflow_id, note)
+        client = app_state(ctx).respan
+        committed = await api.commit_workflow(client, await api.workflow_family(client, workflow_id), note)
     version = committed.get("version") if isinstance(committed.get("version"), int) else None
     text = (f"Committed workflow {workflow_id}" + (f" as version {version}" if version is not None else "")
             + f". Make it live: deploy_workflow(workflow_id={workflow_id!r}"
@@ -220,7 +224,8 @@ async def deploy_workflow(
     undeploy: Annotated[bool, Field(description="true: stop running it")] = False,
 ) -> Annotated[CallToolResult, WorkflowChanged]:
     with tool_errors():
-        answer = await api.deploy_workflow(app_state(ctx).respan, workflow_id, version, undeploy)
+        client = app_state(ctx).respan
+        answer = await api.deploy_workflow(client, await api.workflow_family(client, workflow_id), version, undeploy)
     live = answer.get("deployed_version") if isinstance(answer.get("deployed_version"), int) else version
     text = (
         f"Workflow {workflow_id} no longer runs." if undeploy
