@@ -80,7 +80,8 @@ def _embed_in_background(path: Path) -> None:
         try:
             embed_now(path, stop=_stop)
         except Exception:  # a failure here must never reach a caller: search works without it
-            log.exception("embedding the docs sections failed; search ranks without the semantic extra")
+            if path.exists():  # (an index removed under us, e.g. its cache folder deleted, is no failure)
+                log.exception("embedding the docs sections failed; search ranks without the semantic extra")
         finally:
             with _lock:
                 _embedding.discard(path)

@@ -72,8 +72,8 @@ def ensure_vectors(
         todo = list({h: text for _, h, text in wanted if h not in have}.items())
         done = 0
         for start in range(0, len(todo), SAVE_EVERY):
-            if stop is not None and stop.is_set():
-                break
+            if (stop is not None and stop.is_set()) or not index_path.exists():
+                break  # asked to stop, or the index was replaced or removed (a re-sync embeds afresh)
             batch = todo[start : start + SAVE_EVERY]
             vectors = embed([text for _, text in batch])
             quantized = np.clip(np.round(vectors * SCALE), -127, 127).astype(np.int8)
