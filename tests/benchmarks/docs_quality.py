@@ -56,6 +56,7 @@ SETS = {
     "held-out (docs_heldout.json)": "tests/benchmarks/docs_heldout.json",
     "held-out 2 (docs_fresh.json)": "tests/benchmarks/docs_fresh.json",
     "held-out 3 (docs_final.json)": "tests/benchmarks/docs_final.json",
+    "held-out 4 (docs_blind4.json)": "tests/benchmarks/docs_blind4.json",
 }
 
 
