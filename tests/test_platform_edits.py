@@ -221,3 +221,9 @@ async def test_annotate_a_log(full: Client, fake: FakeRespan) -> None:
     assert nothing.is_error and "Nothing to record" in text
     missing, text = await call(full, "annotate_log", log_id="nope", pinned=True)
     assert missing.is_error and "404" in text
+
+
+async def test_get_dataset_says_when_its_rows_cannot_be_read(full: Client, fake: FakeRespan) -> None:
+    fake.fail(path="/datasets/ds_golden/logs/list", status=500, times=10)
+    broken, text = await call(full, "get_dataset", dataset_id="ds_golden")
+    assert broken.is_error and "500" in text and "Error executing tool" not in text, text

@@ -3,8 +3,10 @@ list, one, add, import from logs, edit, remove; score a dataset with evaluators.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
@@ -47,33 +49,47 @@ async def get_dataset(
     rows: Annotated[int, Field(ge=0, le=50, description="Rows to show")] = 5,
 ) -> Annotated[CallToolResult, DatasetDetail]:
     client = app_state(ctx).respan
+    got: dict[str, Any] = {}
+    failed: list[Exception] = []
+
+    async def fetch(key: str, call: Awaitable[Any]) -> None:
+        try:
+            got[key] = await call
+        except Exception as exc:  # kept, not raised: a task group would wrap it in an ExceptionGroup
+            failed.append(exc)
+
     with tool_errors():
-        dataset = await api.get(client, "datasets", dataset_id)
-        items, count = await api.dataset_rows(client, dataset_id, 1, rows) if rows else ([], 0)
-        # Totals and eval runs are extras: an API without them still shows the dataset.
-        summary = await optional(api.dataset_summary(client, dataset_id))
-        runs = await optional(api.page_of(client, api_path("datasets/{id}/eval-reports/list/", id=dataset_id), 1, 5,
-                                          "eval runs", post=False))  # fmt: skip
+        dataset = await api.get(client, "datasets", dataset_id)  # first: a missing dataset is one clear 404
+        runs_path = api_path("datasets/{id}/eval-reports/list/", id=dataset_id)
+        async with anyio.create_task_group() as group:  # the rest at once
+            if rows:
+                group.start_soon(fetch, "rows", api.dataset_rows(client, dataset_id, 1, rows))
+            # Totals and eval runs are extras: an API without them still shows the dataset.
+            group.start_soon(fetch, "summary", optional(api.dataset_summary(client, dataset_id)))
+            group.start_soon(fetch, "runs", optional(api.page_of(client, runs_path, 1, 5, "eval runs", post=False)))
+        if failed:
+            raise failed[0]
+    items, count = got.get("rows", ([], 0))
+    summary, runs = got["summary"], got["runs"]
     record = dataset_record(dataset)
     lines = [f"Dataset {record['id']} {record['name']!r} · {record['status']} · {record['rows']} rows"]
     if record["description"]:
         lines.append(record["description"])
     totals = summary_record(summary) if summary else None
     if totals:
-        lines.append("totals: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+        shown = (f"{k} {compact_json(v, 200) if isinstance(v, dict) else v}" for k, v in totals.items())
+        lines.append("totals: " + ", ".join(shown))
     recent = [eval_run_record(r) for r in (runs[0] if runs else [])]
     if recent:
         runs_text = (
             f"{r['evaluator']} {r['status']} score {'-' if r['score'] is None else r['score']}" for r in recent
         )
         lines.append("recent eval runs: " + "; ".join(runs_text))
-    lines += [
-        f"- {r['id']}: {clip(r['input'], 120)} -> {clip(r['output'], 120)}" for r in map(dataset_row_record, items)
-    ]
+    slim = [dataset_row_record(item) for item in items]
+    lines += [f"- {r['id']}: {clip(r['input'], 120)} -> {clip(r['output'], 120)}" for r in slim]
     if count > len(items):
         lines.append(f"More rows: list_dataset_rows(dataset_id={record['id']!r}).")
     lines.append(f"Run an experiment on it: create_experiment(dataset_id={record['id']!r}, ...).")
-    slim = [dataset_row_record(item) for item in items]
     output = DatasetDetail(dataset=record, rows=slim, row_count=count, summary=totals, eval_runs=recent or None)
     return reply(ctx, "\n".join(lines), output.model_dump())
 
