@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INSTRUCTIONS = """Tools for the Respan LLM platform (formerly Keywords AI).
-- Docs: search_docs answers "how do I ..." questions about Respan with the right doc section; read_doc reads a page.
+- Docs: search_docs answers "how do I ..." questions about Respan with the right doc section (for a goal or a
+  symptom, add `also` with 2-3 rewordings naming the likely feature); read_doc reads a page.
 - Gateway: chat_completion calls any model through the Respan gateway with every OpenAI and Respan parameter.
 - Prompts: list_prompts / get_prompt inspect managed prompts; render_prompt shows the exact messages a prompt
   produces, without calling a model; chat_completion with `prompt` runs it.
