@@ -479,3 +479,19 @@ def test_a_question_about_a_difference_finds_the_comparison(tmp_path: Path) -> N
 def test_set_up_is_one_idea() -> None:
     terms = {t.text: t for t in parse_query("Setting up an LLM evaluator")}
     assert "up" not in terms and "set up" in terms["setup"].phrases
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not here")
+def test_benchmark_question_sets_are_well_formed() -> None:
+    import json
+
+    bench = Path(__file__).parent / "benchmarks"
+    alternates = json.loads((bench / "docs_alternates.json").read_text())["alternates"]
+    pages = {p.path for p in load_folder(CORPUS)}
+    seen: set[str] = set()
+    for name in ("docs_eval", "docs_heldout", "docs_fresh", "docs_final", "docs_blind4"):
+        for item in json.loads((bench / f"{name}.json").read_text())["questions"]:
+            assert item["pages"] and set(item["pages"]) <= pages, (name, item["q"])  # labels name real pages
+            assert 1 <= len(item.get("also") or alternates[item["q"]]) <= 3  # rewordings for every question
+            assert item["q"] not in seen, item["q"]  # no question is in two sets
+            seen.add(item["q"])
