@@ -15,7 +15,7 @@ MAX_SCORED_ROWS = 1000  # rows read to average an experiment's scores (the backe
 
 LIST_PATHS = {"datasets": "datasets/list/", "evaluators": "evaluators/list/", "experiments": "v2/experiments/list/",
               "workflows": "workflows/list/"}  # fmt: skip
-GET_PATHS = {"datasets": "datasets/{id}/", "evaluators": "evaluators/{id}/", "experiments": "v2/experiments/{id}/",
+ITEM_PATHS = {"datasets": "datasets/{id}/", "evaluators": "evaluators/{id}/", "experiments": "v2/experiments/{id}/",
              "workflows": "workflows/{id}/"}  # fmt: skip
 
 
@@ -30,7 +30,7 @@ async def list_page(
 
 
 async def get(client: RespanClient, kind: str, item_id: str) -> dict[str, Any]:
-    data = await client.request("GET", api_path(GET_PATHS[kind], id=item_id), what=f"{kind[:-1]} {item_id[:80]!r}")
+    data = await client.request("GET", api_path(ITEM_PATHS[kind], id=item_id), what=f"{kind[:-1]} {item_id[:80]!r}")
     return data if isinstance(data, dict) else {}
 
 
@@ -96,16 +96,12 @@ async def _call(client: RespanClient, method: str, path: str, what: str, body: A
     return data if isinstance(data, dict) else {}
 
 
-UPDATE_PATHS = {"datasets": "datasets/{id}/", "evaluators": "evaluators/{id}/", "workflows": "workflows/{id}/"}
-DELETE_PATHS = {**GET_PATHS}
-
-
 async def update(client: RespanClient, kind: str, item_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    return await _call(client, "PATCH", api_path(UPDATE_PATHS[kind], id=item_id), f"update_{kind[:-1]}", body)
+    return await _call(client, "PATCH", api_path(ITEM_PATHS[kind], id=item_id), f"update_{kind[:-1]}", body)
 
 
 async def delete(client: RespanClient, kind: str, item_id: str) -> None:
-    await _call(client, "DELETE", api_path(DELETE_PATHS[kind], id=item_id), f"delete_{kind[:-1]}")
+    await _call(client, "DELETE", api_path(ITEM_PATHS[kind], id=item_id), f"delete_{kind[:-1]}")
 
 
 async def page_of(

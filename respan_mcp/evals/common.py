@@ -18,8 +18,10 @@ from respan_mcp.evals.format import (
     evaluator_record,
     experiment_record,
     render_table,
+    version_record,
     workflow_record,
 )
+from respan_mcp.paths import api_path
 from respan_mcp.state import app_state, reply, tool_errors
 
 T = TypeVar("T")
@@ -49,6 +51,13 @@ async def optional(call: Awaitable[T]) -> T | None:
         if exc.status in (400, 404, 405, 501):
             return None
         raise
+
+
+async def recent_versions(ctx: Context, kind: str, item_id: str) -> list[dict[str, Any]]:
+    """The newest versions of an evaluator or workflow, as records; none where the API has no version list."""
+    path = api_path(f"{kind}/{{id}}/versions/", id=item_id)
+    page = await optional(api.page_of(app_state(ctx).respan, path, 1, 10, f"{kind[:-1]} versions", post=False))
+    return [version_record(v) for v in (page[0] if page else [])]
 
 
 def resume(tool: str, key: str, parent_id: str | None, limit: int, cursor: str | None) -> tuple[str, int, int]:

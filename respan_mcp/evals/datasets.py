@@ -17,11 +17,12 @@ from respan_mcp.errors import RespanError
 from respan_mcp.evals import api
 from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, next_page, optional, resume
 from respan_mcp.evals.format import (
-    ROW_TEXT,
     dataset_record,
     dataset_row_record,
     eval_run_record,
     render_dataset_rows,
+    row_value_lines,
+    row_values,
     summary_record,
 )
 from respan_mcp.logs.api import LogQuery
@@ -252,14 +253,12 @@ class DatasetRow(BaseModel):
 async def get_dataset_row(ctx: Context, dataset_id: DatasetId, row_id: RowId) -> Annotated[CallToolResult, DatasetRow]:
     with tool_errors():
         row = await api.dataset_row(app_state(ctx).respan, dataset_id, row_id)
-    values = {k: loads_if_json(row.get(k)) for k in ("input", "output", "expected_output")}
+    values = row_values(row)
     lines = [
         f"Row {row.get('unique_id') or row_id} of dataset {dataset_id}"
-        + (f" · {row['model']}" if row.get("model") else "")
+        + (f" · {row['model']}" if row.get("model") else ""),
+        *row_value_lines(values),
     ]
-    for key, value in values.items():
-        if value is not None:
-            lines.append(f"{key}: {clip(value if isinstance(value, str) else compact_json(value), ROW_TEXT)}")
     for key in ("metadata", "scores"):
         if row.get(key):
             lines.append(f"{key}: {compact_json(row[key], 600)}")

@@ -12,10 +12,9 @@ from pydantic import BaseModel, Field
 
 from respan_mcp.contract import JsonObject
 from respan_mcp.evals import api
-from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, optional
-from respan_mcp.evals.format import evaluator_record, version_record
+from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, recent_versions
+from respan_mcp.evals.format import evaluator_record, render_versions
 from respan_mcp.output import as_text, clip, compact_json
-from respan_mcp.paths import api_path
 from respan_mcp.state import app_state, reply, tool_errors
 
 
@@ -185,8 +184,7 @@ async def get_evaluator(ctx: Context, evaluator_id: EvaluatorId) -> Annotated[Ca
     client = app_state(ctx).respan
     with tool_errors():
         evaluator = await api.get(client, "evaluators", evaluator_id)
-        path = api_path("evaluators/{id}/versions/", id=evaluator_id)
-        versions = await optional(api.page_of(client, path, 1, 10, "evaluator versions", post=False))
+        history = await recent_versions(ctx, "evaluators", evaluator_id)
     record = evaluator_record(evaluator)
     llm = evaluator.get("llm_config") or {}
     lines = [
@@ -203,14 +201,7 @@ async def get_evaluator(ctx: Context, evaluator_id: EvaluatorId) -> Annotated[Ca
     ):
         if value:
             lines.append(f"{label}: {clip(value if isinstance(value, str) else compact_json(value), 600)}")
-    history = [version_record(v) for v in (versions[0] if versions else [])]
-    if history:
-        described = (
-            f"v{v['version']} {'committed' if v['committed'] else 'draft'}"
-            + (f" ({clip(v['note'], 60)})" * bool(v["note"]))
-            for v in history
-        )
-        lines.append("versions: " + "; ".join(described))
+    lines += render_versions(history)
     lines.append(f"Try it: run_evaluator(evaluator_id={record['id']!r}, log_id=...).")
     return reply(
         ctx, "\n".join(lines), EvaluatorDetail(**evaluator_detail(evaluator), versions=history or None).model_dump()

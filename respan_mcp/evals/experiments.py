@@ -14,14 +14,15 @@ from respan_mcp.evals import api
 from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, next_page, resume
 from respan_mcp.evals.format import (
     MAX_SPANS,
-    ROW_TEXT,
     experiment_record,
     render_rows,
     row_record,
+    row_value_lines,
+    row_values,
     score_averages,
     span_lines,
 )
-from respan_mcp.output import clip, compact_json, fmt_cost, loads_if_json
+from respan_mcp.output import compact_json, fmt_cost
 from respan_mcp.state import app_state, reply, tool_errors
 
 
@@ -165,15 +166,12 @@ async def get_experiment_row(
     with tool_errors():
         row = await api.experiment_row(app_state(ctx).respan, experiment_id, row_id)
     record = row_record(row)
-    values = {k: loads_if_json(row.get(k)) for k in ("input", "output", "expected_output")}
+    values = row_values(row)
     spans = span_lines(row.get("span_tree"))
     head = (
         f"Row {record['id']} of experiment {experiment_id} · {record['status']} · cost {fmt_cost(record['cost_usd'])}"
     )
-    lines = [head + (f" · trace {record['trace_id']}" if record["trace_id"] else "")]
-    for key, value in values.items():
-        if value is not None:
-            lines.append(f"{key}: {clip(value if isinstance(value, str) else compact_json(value), ROW_TEXT)}")
+    lines = [head + (f" · trace {record['trace_id']}" if record["trace_id"] else ""), *row_value_lines(values)]
     if record["scores"]:
         lines.append("scores: " + compact_json(record["scores"], 400))
     if spans:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from respan_mcp.logs.format import iso_time
-from respan_mcp.output import as_text, clip, compact_json, fmt_cost, table
+from respan_mcp.output import as_text, clip, compact_json, fmt_cost, loads_if_json, table
 
 SCORE_FIELDS = ("numerical_value", "boolean_value", "categorical_value", "string_value", "json_value")
 
@@ -67,20 +67,22 @@ def score_averages(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per evaluator: rows scored and the mean (booleans count as 1/0), from the rows themselves."""
     values: dict[str, list[float]] = defaultdict(list)
     for row in rows:
-        for key, score in (row.get("scores") or {}).items():
-            if isinstance(score, dict) and (value := score_value(score)) is not None:
-                values[str(score.get("evaluator_slug") or key)].append(value)
+        for name, value in row_scores(row).items():
+            if value is not None:
+                values[name].append(value)
     return [
         {"evaluator": name, "rows": len(v), "average": round(sum(v) / len(v), 4)} for name, v in sorted(values.items())
     ]
 
 
+def row_scores(row: dict[str, Any]) -> dict[str, float | None]:
+    """A row's scores by evaluator (slug when known): one number each, booleans as 1/0."""
+    return {str(s.get("evaluator_slug") or k): score_value(s) for k, s in (row.get("scores") or {}).items()
+            if isinstance(s, dict)}  # fmt: skip
+
+
 def row_record(row: dict[str, Any]) -> dict[str, Any]:
-    scores = {
-        str(s.get("evaluator_slug") or k): score_value(s)
-        for k, s in (row.get("scores") or {}).items()
-        if isinstance(s, dict)
-    }
+    scores = row_scores(row)
     return {
         "id": str(row.get("id") or ""),
         "status": row.get("status"),
@@ -131,7 +133,23 @@ def render_tasks(tasks: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-ROW_TEXT = 4000  # characters of a row's input, output or reference shown by get_dataset_row
+ROW_TEXT = 4000  # characters of a row's input, output or reference shown by a one-row view
+ROW_VALUES = ("input", "output", "expected_output")
+
+
+def row_values(row: dict[str, Any]) -> dict[str, Any]:
+    """A dataset or experiment row's input, output and reference, JSON text parsed."""
+    return {key: loads_if_json(row.get(key)) for key in ROW_VALUES}
+
+
+def row_value_lines(values: dict[str, Any]) -> list[str]:
+    """Those values as a reader needs them (a conversation as `[role] text` lines), each cut at ROW_TEXT."""
+    lines = []
+    for key, value in values.items():
+        if value is not None:
+            text = as_text(value)
+            lines.append(f"{key}: {text[:ROW_TEXT]}{'…' if len(text) > ROW_TEXT else ''}")
+    return lines
 
 
 def _text(value: Any, limit: int) -> str:
@@ -139,8 +157,7 @@ def _text(value: Any, limit: int) -> str:
 
 
 def dataset_row_record(row: dict[str, Any]) -> dict[str, Any]:
-    scores = {str(s.get("evaluator_slug") or k): score_value(s) for k, s in (row.get("scores") or {}).items()
-              if isinstance(s, dict)}  # fmt: skip
+    scores = row_scores(row)
     return {
         "id": str(row.get("unique_id") or row.get("id") or ""),
         "input": _text(row.get("input"), 300),
@@ -211,3 +228,15 @@ def span_lines(tree: Any, depth: int = 0) -> list[dict[str, Any]]:
         if depth < 20:
             out += span_lines(node.get("children"), depth + 1)
     return out
+
+
+def render_versions(history: list[dict[str, Any]]) -> list[str]:
+    """One `versions:` line (v1 committed (its note); v2 draft), or nothing when there are none."""
+    if not history:
+        return []
+    described = (
+        f"v{v['version']} {'committed' if v['committed'] else 'draft'}"
+        + (f" ({clip(v['note'], 60)})" if v["note"] else "")
+        for v in history
+    )
+    return ["versions: " + "; ".join(described)]

@@ -12,10 +12,9 @@ from pydantic import BaseModel, Field
 
 from respan_mcp.contract import JsonArray
 from respan_mcp.evals import api
-from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, optional
-from respan_mcp.evals.format import render_tasks, version_record, workflow_record
+from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, recent_versions
+from respan_mcp.evals.format import render_tasks, render_versions, workflow_record
 from respan_mcp.output import clip, compact_json
-from respan_mcp.paths import api_path
 from respan_mcp.state import app_state, reply, tool_errors
 
 
@@ -49,8 +48,7 @@ async def get_workflow(
     client = app_state(ctx).respan
     with tool_errors():
         workflow = await api.get(client, "workflows", workflow_id)
-        path = api_path("workflows/{id}/versions/", id=workflow_id)
-        versions = await optional(api.page_of(client, path, 1, 10, "workflow versions", post=False))
+        history = await recent_versions(ctx, "workflows", workflow_id)
     record = workflow_record(workflow)
     tasks = [t for t in workflow.get("tasks") or [] if isinstance(t, dict)]
     lines = [f"Workflow {record['id']} {record['name']!r} · {record['type']} · trigger {record['trigger']} · "
@@ -59,10 +57,7 @@ async def get_workflow(
     if workflow.get("description"):
         lines.append(str(workflow["description"]))
     lines += ["Tasks:", *[f"  {line}" for line in render_tasks(tasks)]] if tasks else ["Tasks: none"]
-    history = [version_record(v) for v in (versions[0] if versions else [])]
-    if history:
-        lines.append("versions: " + "; ".join(f"v{v['version']} {'committed' if v['committed'] else 'draft'}"
-                                               for v in history))  # fmt: skip
+    lines += render_versions(history)
     return reply(ctx, "\n".join(lines), WorkflowDetail(**record, tasks=tasks, versions=history or None).model_dump())
 
 
