@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     http_header_timeout: float = Field(default=10.0, validation_alias="RESPAN_MCP_HTTP_HEADER_TIMEOUT", gt=0)
     http_body_timeout: float = Field(default=30.0, validation_alias="RESPAN_MCP_HTTP_BODY_TIMEOUT", gt=0)
     http_keep_alive: int = Field(default=5, validation_alias="RESPAN_MCP_HTTP_KEEP_ALIVE", ge=1, le=300)
+    # Template worker processes (prompts/worker_pool.py): the OS limits every template runs under.
+    template_memory_mb: int = Field(default=512, validation_alias="RESPAN_MCP_TEMPLATE_MEMORY_MB", ge=128, le=16_384)
+    template_workers: int = Field(default=2, validation_alias="RESPAN_MCP_TEMPLATE_WORKERS", ge=1, le=32)
 
     _split_toolsets = field_validator("toolsets", "allowed_hosts", "allowed_base_urls", mode="before")(_split_csv)
 

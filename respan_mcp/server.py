@@ -50,6 +50,9 @@ def create_server(
 ) -> MCPServer[AppState]:
     """Build the server. `transport` replaces the network (tests plug the fake Respan in here)."""
     settings = settings or Settings()
+    from respan_mcp.prompts import worker_pool  # (no process starts here: only at the first template)
+
+    worker_pool.configure(worker_pool.Limits(memory_mb=settings.template_memory_mb, workers=settings.template_workers))
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:

@@ -129,7 +129,7 @@ async def test_sandbox_escapes_fail_cleanly(template: str) -> None:
 
 async def test_syntax_errors_are_reported() -> None:
     with pytest.raises(PromptRenderError, match="syntax error"):
-        variables_of([{"role": "user", "content": "{% if x %}"}])
+        await variables_of([{"role": "user", "content": "{% if x %}"}])
 
 
 # -- merge rules ------------------------------------------------------------------------------

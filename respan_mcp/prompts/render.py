@@ -18,20 +18,18 @@ here, and is reported (strict=True makes it an error).
 
 from __future__ import annotations
 
-import functools
 import json
-import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from respan_mcp.errors import UserError
-from respan_mcp.prompts.sandbox import Budget, RenderLimit, compiled, parsed_variables, run_bounded
+from respan_mcp.prompts.sandbox import Budget
 
 MAX_DEPTH = 2  # prompt -> child -> grandchild; one more level is refused
-MAX_OUTPUT = 1_000_000  # characters one rendered message may have
-IMAGE_MARK = "\x00respan-image:{}\x00"
-IMAGE_SPLIT = re.compile(r"\x00respan-image:(\d+)\x00")
+IMAGE_MARK = "\x00respan-image:{}\x00"  # the worker turns these back into image parts (evaluate.py)
+COMPILE_SECONDS = 2.0  # on top of a render's budget, before the worker is killed
 # Version fields that are bookkeeping, not request parameters: every other field a version has is a
 # parameter and is carried (thinking, is_enforcing_response_format, and whatever Respan adds next).
 NOT_PARAMS = frozenset({
@@ -92,16 +90,55 @@ class Rendered:
     notes: list[str] = field(default_factory=list)
 
 
-def template_variables(text: str) -> set[str]:
-    """Top-level names a template reads (`{{ input.key }}` reads `input`)."""
-    from jinja2 import TemplateSyntaxError
+async def variables_of(messages: list[dict[str, Any]], budget: Budget | None = None) -> list[str]:
+    """The top-level names the messages' templates read (`{{ input.key }}` reads `input`).
+
+    Parsed in a template worker (a hostile template can take seconds and gigabytes to compile);
+    what a text reads is remembered here, so listing prompts asks the worker once per template.
+    Within a render, parsing is template work: its time counts against the render's budget."""
+    texts = [text for message in messages for text in message_texts(message)]
+    known = {text: _KNOWN_VARIABLES[text] for text in texts if text in _KNOWN_VARIABLES}
+    unknown = list(dict.fromkeys(t for t in texts if t not in known))
+    if unknown:
+        started = time.monotonic()
+        wall = None if budget is None else _seconds_left(budget) + COMPILE_SECONDS
+        try:
+            reply = await _ask_worker({"op": "variables", "texts": unknown}, wall)
+        finally:
+            if budget is not None:
+                budget.spent += time.monotonic() - started
+        for text, names in zip(unknown, reply.get("names") or [], strict=False):
+            if not isinstance(names, list):
+                raise PromptRenderError(str(names.get("error") if isinstance(names, dict) else names))
+            known[text] = frozenset(str(n) for n in names)
+            if len(text) < CACHE_TEXT_UNDER:
+                if len(_KNOWN_VARIABLES) >= 2048:
+                    _KNOWN_VARIABLES.clear()
+                _KNOWN_VARIABLES[text] = known[text]
+    return sorted(set().union(*known.values())) if known else []
+
+
+CACHE_TEXT_UNDER = 65_536  # longer templates are not remembered (the cache stays small)
+_KNOWN_VARIABLES: dict[str, frozenset[str]] = {}
+
+
+def _seconds_left(budget: Budget) -> float:
+    left = budget.seconds - budget.spent
+    if left <= 0:
+        raise PromptRenderError(f"this template needs more than {budget.seconds:g} s to render; simplify it")
+    return left
+
+
+async def _ask_worker(request: dict[str, Any], wall_seconds: float | None = None) -> dict[str, Any]:
+    from respan_mcp.prompts.worker_pool import TemplateWorkerError, pool
 
     try:
-        return set(parsed_variables(text))
-    except TemplateSyntaxError as exc:
-        raise PromptRenderError(f"template syntax error on line {exc.lineno}: {exc.message}") from None
-    except RecursionError:
-        raise PromptRenderError("the template nests too deeply to parse") from None
+        reply = await pool().call(request, wall_seconds)
+    except TemplateWorkerError as exc:
+        raise PromptRenderError(str(exc)) from None
+    if "error" in reply:
+        raise PromptRenderError(str(reply["error"]))
+    return reply
 
 
 def message_texts(message: dict[str, Any]) -> list[str]:
@@ -111,65 +148,6 @@ def message_texts(message: dict[str, Any]) -> list[str]:
     if isinstance(content, list):
         return [p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
     return []
-
-
-def variables_of(messages: list[dict[str, Any]]) -> list[str]:
-    names: set[str] = set()
-    for message in messages:
-        for text in message_texts(message):
-            names |= template_variables(text)
-    return sorted(names)
-
-
-def _render_text(text: str, values: dict[str, Any]) -> str:
-    """One template rendered in the bounded sandbox (in the calling thread, under its budget)."""
-    from jinja2 import TemplateError
-    from jinja2.sandbox import SecurityError
-
-    try:
-        out = "".join(compiled(text).generate(values))
-    except RenderLimit as exc:
-        raise PromptRenderError(f"{exc}; simplify the template or its variables") from None
-    except SecurityError as exc:
-        raise PromptRenderError(f"the template tried something the sandbox forbids: {exc}") from None
-    except TemplateError as exc:
-        raise PromptRenderError(f"the template failed to render: {exc}") from None
-    except RecursionError:
-        raise PromptRenderError("the template recurses or nests too deeply to render") from None
-    except MemoryError:
-        raise PromptRenderError("the template needs more memory than this server has to render") from None
-    except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError) as exc:
-        raise PromptRenderError(f"the template failed to render: {type(exc).__name__}: {exc}") from None
-    if len(out) > MAX_OUTPUT:
-        raise PromptRenderError(f"the rendered message is longer than {MAX_OUTPUT:,} characters")
-    return out
-
-
-def _render_content(content: Any, values: dict[str, Any], images: list[str]) -> Any:
-    if isinstance(content, str):
-        text = _render_text(content, values)
-        if not images or not IMAGE_SPLIT.search(text):
-            return text
-        parts: list[dict[str, Any]] = []
-        for i, piece in enumerate(IMAGE_SPLIT.split(text)):
-            if i % 2:
-                parts.append({"type": "image_url", "image_url": {"url": images[int(piece)]}})
-            elif piece.strip():
-                parts.append({"type": "text", "text": piece})
-        return parts
-    if isinstance(content, list):
-        rendered = []
-        for part in content:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                inner = _render_content(part["text"], values, images)
-                if isinstance(inner, list):
-                    rendered.extend(inner)
-                else:
-                    rendered.append({**part, "text": inner})
-            else:
-                rendered.append(part)
-        return rendered
-    return content
 
 
 def flatten(messages: list[dict[str, Any]]) -> str:
@@ -201,7 +179,7 @@ async def render_version(
     budget = budget or Budget()
     chain = (*chain, version.prompt_id)
     result = Rendered(prompt_id=version.prompt_id, version=version.version, messages=[], params=dict(version.params))
-    used = set(variables_of(version.messages))
+    used = set(await variables_of(version.messages, budget))
     values: dict[str, Any] = {}
     images: list[str] = []
     merged = {**version.defaults, **variables}
@@ -236,25 +214,21 @@ async def render_version(
     return result
 
 
-def _render_messages_now(messages: list[dict[str, Any]], values: dict[str, Any], images: list[str]) -> list[Any]:
-    out = []
-    for message in messages:
-        rendered = dict(message)
-        if "content" in message:
-            rendered["content"] = _render_content(message["content"], values, images)
-        out.append(rendered)
-    return out
-
-
 async def _render_messages(
     messages: list[dict[str, Any]], values: dict[str, Any], images: list[str], budget: Budget
 ) -> list[dict[str, Any]]:
-    """Off the event loop: a slow template must not stall other callers. If the caller goes away,
-    the thread is left behind but stops by itself at the budget's deadline."""
-    import anyio
-
-    job = functools.partial(run_bounded, budget, _render_messages_now, messages, values, images)
-    return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)  # type: ignore[no-any-return]
+    """Rendered in a template worker, under what is left of the budget (the worker is killed at the
+    wall-clock deadline: the budget's seconds plus time to compile)."""
+    left = _seconds_left(budget)
+    request = {
+        "op": "render", "messages": messages, "values": values, "images": images,
+        "budget": {"seconds": budget.seconds, "spent": budget.spent, "steps": budget.steps, "output": budget.output},
+    }  # fmt: skip
+    reply = await _ask_worker(request, left + COMPILE_SECONDS)
+    used = reply.get("budget") or {}
+    budget.spent = float(used.get("spent", budget.spent))
+    budget.steps, budget.output = int(used.get("steps", budget.steps)), int(used.get("output", budget.output))
+    return list(reply.get("messages") or [])
 
 
 async def _compose(

@@ -8,8 +8,8 @@ runs here. Jinja's sandbox stops escapes into Python internals; this adds the bo
   joining, replacing, formatting, big integers) are checked before they run, results after;
   everything written out, inside macros and `set` blocks too, counts against MAX_OUTPUT_TOTAL.
 A bound that is hit raises RenderLimit, whose text says which bound and by how much.
-Rendering runs in a worker thread (see render.py); the step checks make that thread stop by
-itself soon after the deadline, even when its caller has gone.
+This is the first line only: it runs inside a template worker process (worker_process.py), whose
+operating-system limits are the guarantee for whatever this list misses.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ async def _mcp_prompt(store: PromptStore, prompt: dict[str, Any], budget: list[i
         version = await _listed_version(store, prompt, budget)
         if version is None:
             return Prompt(name=prompt_id, title=prompt.get("name") or None, description=description)
-        for name in variables_of(version.messages):
+        for name in await variables_of(version.messages):
             default = version.defaults.get(name)
             shape = " (JSON)" if isinstance(default, (dict, list)) else ""
             arguments.append(

@@ -123,7 +123,11 @@ async def get_prompt(
     from respan_mcp.prompts.render import variables_of
 
     selected = PromptVersion.from_api(prompt_id, data)
-    variables = {name: selected.defaults.get(name) for name in variables_of(selected.messages)}
+    unparsed = ""
+    try:
+        variables = {name: selected.defaults.get(name) for name in await variables_of(selected.messages)}
+    except UserError as exc:  # an unreadable template is still shown, with the reason
+        variables, unparsed = {}, f"Variables unknown: {exc}"
     newest = versions[0]["version"] if versions else None
     labels = []
     for v in versions[:15]:
@@ -135,7 +139,8 @@ async def get_prompt(
         prompt.get("description") or "",
         "Versions, newest first: " + (", ".join(labels) or "none") + (" …" if len(versions) > 15 else ""),
         f"Showing v{selected.version} ({how}). Parameters: {render_params(selected.params)}",
-        "Variables: "
+        unparsed
+        or "Variables: "
         + (
             ", ".join(f"{k} (default {compact_json(v, 80)})" if v is not None else k for k, v in variables.items())
             or "none"
