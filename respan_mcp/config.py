@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     http_header_timeout: float = Field(default=10.0, validation_alias="RESPAN_MCP_HTTP_HEADER_TIMEOUT", gt=0)
     http_body_timeout: float = Field(default=30.0, validation_alias="RESPAN_MCP_HTTP_BODY_TIMEOUT", gt=0)
     http_keep_alive: int = Field(default=5, validation_alias="RESPAN_MCP_HTTP_KEEP_ALIVE", ge=1, le=300)
+    # Signs paging cursors; replicas behind one load balancer share it (default: a key kept in the cache folder).
+    cursor_secret: SecretStr | None = Field(default=None, validation_alias="RESPAN_MCP_CURSOR_SECRET")
     # Template worker processes (prompts/worker_pool.py): the OS limits every template runs under.
     template_memory_mb: int = Field(default=512, validation_alias="RESPAN_MCP_TEMPLATE_MEMORY_MB", ge=128, le=16_384)
     template_workers: int = Field(default=2, validation_alias="RESPAN_MCP_TEMPLATE_WORKERS", ge=1, le=32)
@@ -186,7 +188,9 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Secret strings this process holds, for scrubbing text that leaves it."""
         held = [
-            s.get_secret_value() for s in (self.api_key, self.server_token, self._jwt_refresh_token) if s is not None
+            s.get_secret_value()
+            for s in (self.api_key, self.server_token, self._jwt_refresh_token, self.cursor_secret)
+            if s is not None
         ]
         userinfo = urlsplit(self.base_url).netloc.rpartition("@")[0]
         return [*held, *([userinfo, userinfo.partition(":")[2]] if userinfo else [])]

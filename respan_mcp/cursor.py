@@ -1,27 +1,59 @@
 """Opaque, self-contained paging cursors: the whole query and the page, for one tool.
 
 A model that passes `cursor` alone gets exactly the next page of the same query; a cursor from
-another tool, or one that was edited, is refused with a clear error (a checksum covers it:
-integrity against slips, not a secret).
+another tool, or one that was edited, is refused with a clear error. A keyed MAC (HMAC-SHA256
+with this install's secret, see configure_key) covers it, so a cursor cannot be forged to carry
+a query the tool's arguments would refuse; what a cursor carries is validated again all the same
+(CursorState models, with the arguments' bounds).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
+import os
+import secrets
 import zlib
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from respan_mcp.errors import BadInputError
 
 MAX_CURSOR_CHARS = 8_000
+_KEY = secrets.token_bytes(32)  # until configure_key: cursors last as long as the process
+
+
+def configure_key(key: bytes) -> None:
+    """The secret cursors are signed with (one per install, or shared by a deployment's replicas)."""
+    global _KEY
+    _KEY = key
+
+
+def install_key(secret: str | None, folder: Path) -> bytes:
+    """The configured secret, else one kept in `folder` (made on first use, readable by its owner only),
+    else (no writable folder) one for this process."""
+    if secret:
+        return hashlib.sha256(secret.encode()).digest()
+    path = folder / "cursor.key"
+    try:
+        if path.is_file() and path.stat().st_size == 64:
+            return bytes.fromhex(path.read_text())
+        folder.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(key.hex())
+        return key
+    except (OSError, ValueError):
+        return _KEY
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return hmac.new(_KEY, text.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def encode_cursor(tool: str, query: dict[str, Any], page: int) -> str:
@@ -45,7 +77,7 @@ def decode_cursor(tool: str, cursor: str) -> tuple[dict[str, Any], int]:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError, zlib.error):
         raise refused from None
-    if _digest(text) != digest or not isinstance(data, dict) or data.get("tool") != tool:
+    if not hmac.compare_digest(_digest(text), digest) or not isinstance(data, dict) or data.get("tool") != tool:
         raise refused
     page, query = data.get("page"), data.get("query")
     if not isinstance(page, int) or page < 1 or not isinstance(query, dict):
@@ -53,8 +85,30 @@ def decode_cursor(tool: str, cursor: str) -> tuple[dict[str, Any], int]:
     return query, page
 
 
+def cursor_state(
+    tool: str, cursor: str, model: type[CursorState], *, data: dict[str, Any] | None = None
+) -> tuple[Any, int]:
+    """(state, page) from a cursor, the state checked by `model` (the bounds of the tool's arguments);
+    `data`: the cursor's state already decoded (and partly checked by the caller)."""
+    decoded, page = decode_cursor(tool, cursor)
+    data = decoded if data is None else data
+    try:
+        return model.model_validate(data), page
+    except ValidationError:
+        raise BadInputError(f"cursor is not one {tool} gave out: omit it for the first page.") from None
+
+
+class CursorState(BaseModel):
+    """What a listing's cursor carries besides the page: checked like the tool's own arguments."""
+
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=20, ge=1, le=100)
+
+
 class CursorQuery(BaseModel):
     """A listing's whole query; its cursor carries it, so paging never drifts and `cursor` alone continues."""
+
+    model_config = ConfigDict(extra="forbid")
 
     def cursor(self, tool: str, page: int) -> str:
         return encode_cursor(tool, self.model_dump(), page)

@@ -50,7 +50,11 @@ def create_server(
 ) -> MCPServer[AppState]:
     """Build the server. `transport` replaces the network (tests plug the fake Respan in here)."""
     settings = settings or Settings()
+    from respan_mcp import cursor
     from respan_mcp.prompts import worker_pool  # (no process starts here: only at the first template)
+
+    secret = settings.cursor_secret.get_secret_value() if settings.cursor_secret else None
+    cursor.configure_key(cursor.install_key(secret, settings.resolved_cache_dir()))
 
     worker_pool.configure(worker_pool.Limits(memory_mb=settings.template_memory_mb, workers=settings.template_workers))
 

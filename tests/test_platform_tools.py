@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp import Client
@@ -299,3 +300,42 @@ async def test_a_well_formed_cursor_with_a_bad_query_is_a_clear_error(full: Clie
     odd = encode_cursor("list_customers", {"limit": "many"}, 2)  # e.g. from an older release
     result, text = await call(full, "list_customers", cursor=odd)
     assert result.is_error and "cursor is not one list_customers gave out" in text
+
+
+async def test_forged_cursors_are_refused(full: Client, fake: Any) -> None:
+    """Issue 17: an unkeyed checksum let a forged cursor carry limit 1e6, -5 or "x", raw filters, or no
+    dataset id (the request went to /datasets/None/). Forged = signed with another key, or in-key with
+    values the arguments would refuse."""
+    from respan_mcp import cursor
+
+    own_key = cursor._KEY
+    cursor.configure_key(b"someone else's key")
+    forged = cursor.encode_cursor("list_datasets", {"limit": 5, "filters": None}, 2)
+    cursor.configure_key(own_key)
+    result, text = await call(full, "list_datasets", cursor=forged)
+    assert result.is_error and "cursor is not one list_datasets gave out" in text
+    cases = {
+        "list_datasets": [{"limit": 1_000_000}, {"limit": -5}, {"limit": "x"}, {"limit": 5, "filters": "raw"},
+                          {"limit": 5, "extra": 1}],
+        "list_dataset_rows": [{"limit": 5}, {"dataset_id": None, "limit": 5}, {"dataset_id": "..", "limit": 5},
+                              {"dataset_id": "ds_1", "limit": 10**6}],
+        "list_prompts": [{"limit": 0}, {"query": "x" * 600, "limit": 5}],
+        "search_logs": [{"start_time": "a", "end_time": "b", "sort_by": "-id", "limit": 10**6}],
+        "list_customers": [{"limit": 101}],
+    }  # fmt: skip
+    before = len(fake.requests)
+    for tool, states in cases.items():
+        for state in states:
+            result, text = await call(full, tool, cursor=cursor.encode_cursor(tool, state, 2))
+            assert result.is_error, (tool, state)
+            assert "cursor" in text or "dataset_id" in text, (tool, state, text)
+    assert len(fake.requests) == before  # none of them reached Respan
+
+
+def test_the_cursor_key_is_kept_per_install(tmp_path: Any) -> None:
+    from respan_mcp.cursor import install_key
+
+    first = install_key(None, tmp_path / "cache")
+    assert install_key(None, tmp_path / "cache") == first and len(first) == 32
+    assert oct((tmp_path / "cache" / "cursor.key").stat().st_mode)[-3:] == "600"
+    assert install_key("shared by replicas", tmp_path / "cache") == install_key("shared by replicas", tmp_path)

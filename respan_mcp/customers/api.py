@@ -41,7 +41,7 @@ class CustomerQuery(CursorQuery):
 
     filters: dict[str, Any] = Field(default_factory=dict)
     sort_by: str = "-total_cost"
-    limit: int = 20
+    limit: int = Field(default=20, ge=1, le=100)
     environment: str = "prod"
 
 

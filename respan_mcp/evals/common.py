@@ -10,7 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from respan_mcp.cursor import decode_cursor, encode_cursor
+from respan_mcp.cursor import CursorState, cursor_state, decode_cursor, encode_cursor
 from respan_mcp.errors import RespanError
 from respan_mcp.evals import api
 from respan_mcp.evals.format import (
@@ -21,7 +21,7 @@ from respan_mcp.evals.format import (
     version_record,
     workflow_record,
 )
-from respan_mcp.paths import api_path
+from respan_mcp.paths import api_path, check_id
 from respan_mcp.state import app_state, reply, tool_errors
 
 T = TypeVar("T")
@@ -65,7 +65,11 @@ def resume(tool: str, key: str, parent_id: str | None, limit: int, cursor: str |
     page = 1
     if cursor:
         state, page = decode_cursor(tool, cursor)
-        parent_id, limit = str(state.get(key)), int(state.get("limit") or limit)
+        parent = state.pop(key, None)
+        if not isinstance(parent, str):
+            raise ToolError(f"cursor is not one {tool} gave out: omit it for the first page.")
+        parent_id = check_id(key, parent)
+        limit = cursor_state(tool, cursor, CursorState, data=state)[0].limit
     if not parent_id:
         raise ToolError(f"Give {key} (or a cursor from a previous answer).")
     return parent_id, page, limit
@@ -73,6 +77,10 @@ def resume(tool: str, key: str, parent_id: str | None, limit: int, cursor: str |
 
 def next_page(tool: str, key: str, parent_id: str, limit: int, page: int, count: int) -> str | None:
     return encode_cursor(tool, {key: parent_id, "limit": limit}, page + 1) if page * limit < count else None
+
+
+class ListState(CursorState):
+    filters: dict[str, Any] | None = None
 
 
 class ListPage(BaseModel):
@@ -89,8 +97,8 @@ async def list_kind(
     with tool_errors():
         page = 1
         if cursor:
-            state, page = decode_cursor(tool, cursor)
-            limit, filters = int(state.get("limit") or limit), state.get("filters") or None
+            state, page = cursor_state(tool, cursor, ListState)
+            limit, filters = state.limit, state.filters
         items, count = await api.list_page(app_state(ctx).respan, kind, page, limit, tool, filters)
     records = [record(i) for i in items]
     more = page * limit < count

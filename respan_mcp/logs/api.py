@@ -28,7 +28,7 @@ class LogQuery(CursorQuery):
     end_time: str
     filters: dict[str, Any] = Field(default_factory=dict)
     sort_by: str
-    limit: int
+    limit: int = Field(ge=1, le=1000)  # a page (<= 100) or summarize_logs' sample (<= 1000)
     fields: list[str] = Field(default_factory=list)
     environment: str | None = None
 

@@ -13,7 +13,7 @@ from mcp_types import (
 )
 from pydantic import BaseModel, Field
 
-from respan_mcp.cursor import decode_cursor, encode_cursor
+from respan_mcp.cursor import CursorState, cursor_state, encode_cursor
 from respan_mcp.errors import UserError
 from respan_mcp.output import compact_json, render_conversation
 from respan_mcp.prompts.format import prompt_record, render_list, render_params, render_rendered
@@ -83,6 +83,10 @@ class RenderOutput(BaseModel):
     notes: list[str]
 
 
+class PromptListState(CursorState):
+    query: str | None = Field(default=None, max_length=500)
+
+
 async def list_prompts(
     ctx: Context,
     query: Annotated[str | None, Field(description="Only names containing this")] = None,
@@ -92,8 +96,8 @@ async def list_prompts(
     page = 1
     with tool_errors():
         if cursor:  # the cursor carries the query and page size: alone, it continues that listing
-            state, page = decode_cursor("list_prompts", cursor)
-            query, limit = state.get("query"), int(state.get("limit") or limit)
+            state, page = cursor_state("list_prompts", cursor, PromptListState)
+            query, limit = state.query, state.limit
         data = await app_state(ctx).prompts.list_page(query, page, limit)
     records = [prompt_record(p) for p in data.get("results") or [] if isinstance(p, dict)]
     count = int(data.get("count") or len(records))

@@ -71,7 +71,7 @@ class _Worker:
     def start(self) -> None:
         """Wait until the worker has loaded the sandbox (start-up is not the template's time)."""
         reply = self.exchange(b'{"op":"ping"}', START_SECONDS)
-        if "pong" not in reply:
+        if "pong" not in reply or reply.get("recycle"):
             self.kill("protocol")
             raise _Gone("the template worker did not start")
 

@@ -24,14 +24,15 @@ import time
 from typing import Any, BinaryIO
 
 WATCHDOG_EXIT = 3  # exit status of a worker stopped by its memory watchdog
-RECYCLE_PEAK_MB = 160  # a worker whose peak resident size passed this exits after replying: memory goes back
+RECYCLE_MB = 160  # a worker this large after a request exits after replying: its memory goes back
 MAX_REQUEST = 64_000_000
 # Environment a worker keeps: enough to start Python and find the package, nothing secret.
 KEPT_ENVIRONMENT = ("PATH", "PYTHONPATH", "SYSTEMROOT", "TEMP", "TMP", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE")
 
 
 def rss_mb() -> float:
-    """The resident size now where the system says it cheaply, else the peak so far."""
+    """The resident size now where the system says it cheaply, else the peak so far (not on Linux: there
+    the peak survives fork and exec, so a worker would start with the server's)."""
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -165,7 +166,7 @@ def serve(memory_mb: int, cpu_seconds: float, max_reply: int) -> None:
             return
         _cpu_allowance(cpu_seconds)
         reply = handle(request, memory_mb)
-        if peak_mb() > RECYCLE_PEAK_MB:
+        if rss_mb() > RECYCLE_MB:
             reply["recycle"] = True  # said in the reply, so the server never hands this worker another request
         _write(replies, reply, max_reply)
         if reply.get("recycle"):
