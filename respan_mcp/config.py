@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     total_timeout: float = Field(default=300.0, validation_alias="RESPAN_MCP_TOTAL_TIMEOUT", gt=0)
     max_retries: int = Field(default=3, validation_alias="RESPAN_MCP_MAX_RETRIES", ge=0, le=10)
     retry_after_cap: float = Field(default=30.0, validation_alias="RESPAN_MCP_RETRY_AFTER_CAP", ge=0)
+    # All the waiting between retries of one call, together: a 429 storm cannot hold a call for minutes.
+    retry_budget: float = Field(default=20.0, validation_alias="RESPAN_MCP_RETRY_BUDGET", ge=0, le=600)
     toolsets: Annotated[list[str], NoDecode] = Field(
         default=list(TOOLSETS), validation_alias=AliasChoices("RESPAN_MCP_TOOLSETS", "toolsets")
     )

@@ -287,6 +287,14 @@ class RespanClient:
             answer.cut = True
         return answer
 
+    def _gave_up(self, error: RespanError, tries: int, waited: float) -> RespanError:
+        when = f" Respan asked for {error.retry_after:g} s before the next try." if error.retry_after else ""
+        return RespanError(
+            f"{error.message} Gave up after {tries} {'try' if tries == 1 else 'tries'} ({waited:.1f} s spent waiting; "
+            f"one call waits at most {self.settings.retry_budget:g} s in all, RESPAN_MCP_RETRY_BUDGET).{when}",
+            status=error.status, detail=error.detail, retry_after=error.retry_after, kind=error.kind, body=error.body,
+        )  # fmt: skip
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.settings.retry_after_cap)
@@ -316,6 +324,15 @@ class RespanClient:
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         last: RespanError | None = None
         refreshed = False
+        waited = 0.0  # seconds slept between tries, against settings.retry_budget
+
+        async def wait_or_give_up(delay: float, error: RespanError, tries: int) -> None:
+            nonlocal waited
+            if waited + delay > self.settings.retry_budget:
+                raise self._gave_up(error, tries, waited) from None
+            waited += delay
+            await anyio.sleep(delay)
+
         try:
             with anyio.fail_after(self.settings.total_timeout):
                 for attempt in range(attempts + (1 if self._using_jwt() else 0)):
@@ -329,7 +346,7 @@ class RespanClient:
                     except httpx.TransportError as exc:
                         last = self._transport_error(exc, what)
                         if attempt + 1 < attempts and not isinstance(exc, httpx.WriteError):
-                            await anyio.sleep(self._backoff(attempt, None))
+                            await wait_or_give_up(self._backoff(attempt, None), last, attempt + 1)
                             continue
                         raise last from None
                     if response.is_success:
@@ -349,7 +366,7 @@ class RespanClient:
                         continue
                     if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
                         log.info("retrying %s after %s", what, response.status_code)
-                        await anyio.sleep(self._backoff(attempt, last.retry_after))
+                        await wait_or_give_up(self._backoff(attempt, last.retry_after), last, attempt + 1)
                         continue
                     raise last
         except TimeoutError:

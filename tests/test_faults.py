@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +165,22 @@ async def test_reads_retry_on_429_with_retry_after(tmp_path: Path, fake: FakeRes
     client = RespanClient(make_settings(tmp_path), transport=fake.transport())
     assert await client.request("GET", "things/") == {"ok": True}
     assert len(fake.requests) == 3
+
+
+async def test_a_429_storm_is_bounded_by_one_retry_budget_per_call(tmp_path: Path, fake: FakeRespan) -> None:
+    """Issue 17: Retry-After: 1000 held one call for 90 s (three retries at the 30 s cap)."""
+    fake.fail("/things", status=429, body={"detail": "Slow down"}, headers={"Retry-After": "1000"}, times=-1)
+    _ok_route(fake)
+    settings = make_settings(tmp_path, max_retries=3, retry_after_cap=0.2, retry_budget=0.5)
+    client = RespanClient(settings, transport=fake.transport())
+    started = time.monotonic()
+    with pytest.raises(RespanError) as info:
+        await client.request("GET", "things/")
+    assert time.monotonic() - started < 2.0  # cap 0.2 s x 3 retries = 0.6 s > the 0.5 s budget: two sleeps
+    assert len(fake.requests) == 3
+    message = info.value.message
+    assert "Gave up after 3 tries" in message and "1000 s before the next try" in message
+    assert info.value.status == 429
 
 
 async def test_reads_give_up_after_max_retries(tmp_path: Path, fake: FakeRespan) -> None:

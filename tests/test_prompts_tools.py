@@ -182,3 +182,32 @@ async def test_ids_stay_one_path_segment(client: Client) -> None:
     assert result.is_error and "404" in text
     log, log_text = await call(client, "get_log", log_id="../../prompts/p_greet")
     assert log.is_error and "404" in log_text
+
+
+async def test_secrets_in_a_prompt_version_never_reach_a_reader(tmp_path: Any) -> None:
+    """Issue 17: a version's `api_key` variable or `credential_override` was shown verbatim everywhere."""
+    from tests.fake_respan import _version
+
+    fake = FakeRespan()
+    key, override = "sk-proj-LEAKEDleakedLEAKED123456", "sk-ant-api03-OVERRIDEoverride99"
+    fake.prompts["p_keys"] = {**fake.prompts["p_draft"], "id": 990, "prompt_id": "p_keys", "name": "Keys"}
+    fake.versions["p_keys"] = [_version(
+        1, [{"role": "user", "content": "Use {{ api_key }} for {{ who }}. Key in text: sk-proj-INTEMPLATE0123456789"}],
+        True, variables={"api_key": key, "who": "ann"},
+        credential_override={"openai": {"api_key": override}},
+    )]  # fmt: skip
+    server = create_server(make_settings(tmp_path), transport=fake.transport())
+    secrets = (key, override, "INTEMPLATE")
+    async with Client(server) as client:
+        seen = []
+        for tool, args in (("get_prompt", {"prompt_id": "p_keys"}), ("render_prompt", {"prompt_id": "p_keys"})):
+            result, text = await call(client, tool, **args)
+            assert not result.is_error, text
+            seen += [text, str(result.structured_content)]
+        seen.append(str((await client.read_resource("respan-prompt://p_keys")).contents))
+        seen.append(str((await client.get_prompt("p_keys", {"who": "bob"})).messages))
+        done = await client.complete(PromptReference(type="ref/prompt", name="p_keys"), {"name": "api_key", "value": ""})
+        seen.append(str(done.completion.values))
+    for shown in seen:
+        assert not any(secret in shown for secret in secrets), shown
+    assert "[redacted]" in seen[0] and "ann" in seen[2]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from respan_mcp.errors import UserError
+from respan_mcp.redact import redact
 from respan_mcp.prompts.sandbox import Budget
 
 MAX_DEPTH = 2  # prompt -> child -> grandchild; one more level is refused
@@ -57,7 +58,10 @@ class PromptVersion:
 
     @classmethod
     def from_api(cls, prompt_id: str, data: dict[str, Any], name: str = "") -> PromptVersion:
+        """Secrets redacted by the rules logs follow (a `credential_override`, an `api_key` variable, a key
+        pasted into a template): a version is only shown or previewed here, never sent back as it is."""
         # (`stream` is the caller's transport choice, not a parameter to show; json_schema is folded in.)
+        data = redact(data)
         params = {k: v for k, v in data.items() if k not in NOT_PARAMS and v not in (None, [], {}, "")}
         if data.get("json_schema") and "response_format" not in params:
             params["response_format"] = {"type": "json_schema", "json_schema": data["json_schema"]}
