@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     max_response_bytes: int = Field(default=32_000_000, validation_alias="RESPAN_MCP_MAX_RESPONSE_BYTES", ge=10_000)
     stdio_max_line_bytes: int = Field(default=16_000_000, validation_alias="RESPAN_MCP_STDIO_MAX_LINE", ge=10_000)
     http_max_connections: int = Field(default=512, validation_alias="RESPAN_MCP_HTTP_MAX_CONNECTIONS", ge=1)
+    # One client address may hold this many (0: no per-address cap; set 0 behind a load balancer).
+    http_max_connections_per_client: int = Field(
+        default=64, validation_alias="RESPAN_MCP_HTTP_MAX_CONNECTIONS_PER_CLIENT", ge=0
+    )
     http_header_timeout: float = Field(default=10.0, validation_alias="RESPAN_MCP_HTTP_HEADER_TIMEOUT", gt=0)
     http_body_timeout: float = Field(default=30.0, validation_alias="RESPAN_MCP_HTTP_BODY_TIMEOUT", gt=0)
     http_keep_alive: int = Field(default=5, validation_alias="RESPAN_MCP_HTTP_KEEP_ALIVE", ge=1, le=300)

@@ -3,8 +3,8 @@
 uvicorn closes idle keep-alive connections, but a connection that never finishes its request
 headers is held for ever, and any number may be open: 1,050 of them exhausted the file descriptors.
 Here a connection must finish its headers within `header_timeout` (at first and between requests),
-at most `max_connections` are open at once (more are closed on arrival), and the soft limit on open
-files is raised to the hard one.
+at most `max_connections` are open at once and at most `per_client` from one address (more are closed
+on arrival: one client cannot take every slot), and the soft limit on open files is raised to the hard one.
 """
 
 from __future__ import annotations
@@ -17,17 +17,31 @@ from respan_mcp.config import Settings
 log = logging.getLogger(__name__)
 
 
-def bounded_protocol(max_connections: int, header_timeout: float) -> type:
+def bounded_protocol(max_connections: int, header_timeout: float, per_client: int = 0) -> type:
+    """`per_client`: connections one client address may hold (0: no such cap, e.g. behind a load balancer,
+    where every connection comes from the balancer)."""
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    by_client: dict[str, int] = {}
 
     class BoundedH11Protocol(H11Protocol):  # type: ignore[misc]
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
+            self._client_host = None
             if len(self.connections) > max_connections:
                 log.warning("more than %d connections open: closing a new one", max_connections)
                 transport.close()
                 return
+            peer = transport.get_extra_info("peername")
+            host = str(peer[0]) if isinstance(peer, tuple) and peer else None
+            if per_client and host is not None:
+                if by_client.get(host, 0) >= per_client:
+                    log.warning("client %s holds %d connections: closing a new one", host, per_client)
+                    transport.close()
+                    return
+                by_client[host] = by_client.get(host, 0) + 1
+                self._client_host = host
             self._waiting_since = self.loop.time()
             self._header_timer = self.loop.call_later(header_timeout, self._check_headers)
 
@@ -53,6 +67,14 @@ def bounded_protocol(max_connections: int, header_timeout: float) -> type:
             timer = getattr(self, "_header_timer", None)
             if timer is not None:
                 timer.cancel()
+            host = getattr(self, "_client_host", None)
+            if host is not None:
+                self._client_host = None
+                left = by_client.get(host, 1) - 1
+                if left > 0:
+                    by_client[host] = left
+                else:
+                    by_client.pop(host, None)
             super().connection_lost(exc)
 
     return BoundedH11Protocol
@@ -80,7 +102,9 @@ def uvicorn_config(app: Any, settings: Settings, host: str = "127.0.0.1", port: 
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
-        http=bounded_protocol(settings.http_max_connections, settings.http_header_timeout),
+        http=bounded_protocol(
+            settings.http_max_connections, settings.http_header_timeout, settings.http_max_connections_per_client
+        ),
         ws="none",
         lifespan="on",
         timeout_keep_alive=settings.http_keep_alive,

@@ -50,6 +50,17 @@ def loads_if_json(value: Any) -> Any:
     return value
 
 
+def as_count(value: Any, default: int) -> int:
+    """A count from a backend answer: a non-negative int, or `default` when it is missing or not a number."""
+    if isinstance(value, bool):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return number if number >= 0 else default
+
+
 def clip(text: str | None, limit: int) -> str:
     """One value shortened to `limit` characters with an ellipsis, whitespace folded."""
     if not text:

@@ -23,7 +23,7 @@ import httpx
 from respan_mcp import __version__
 from respan_mcp.config import Settings, api_origin
 from respan_mcp.errors import RespanError, StreamCutError
-from respan_mcp.redact import scrub
+from respan_mcp.redact import REDACTED, scrub
 from respan_mcp.request_scope import request_api_key, request_base_url
 from respan_mcp.sse import SSEAnswer, StreamEndedEarly, iter_sse
 
@@ -196,7 +196,10 @@ class RespanClient:
         return [*self.settings.secrets(), *([key] if key else [])]
 
     def _scrub(self, text: str) -> str:
-        return scrub(text, self._secrets())
+        """Secrets out of text; the key this request used however short it is (`abc` in a 401 echo)."""
+        key = self.current_key()
+        text = scrub(text, self._secrets())
+        return text.replace(key, REDACTED) if key else text
 
     def _http_error(self, response: httpx.Response, body: Any, what: str) -> RespanError:
         status = response.status_code

@@ -47,13 +47,29 @@ def _contract_tool_class() -> Any:
                 raise ToolError(describe_argument_errors(errors, valid))
             try:
                 return await super().run(arguments, context, convert_result)
-            except UnexpectedToolError:
-                raise
+            except UnexpectedToolError as exc:
+                raise ToolError(unexpected_error_text(self.name, exc.__cause__)) from exc.__cause__
             except ToolError as exc:
                 raise ToolError(str(exc).removeprefix(f"Error executing tool {self.name}: ")) from exc.__cause__
 
     _CONTRACT_TOOL = ContractTool
     return ContractTool
+
+
+def unexpected_error_text(tool: str, cause: BaseException | None) -> str:
+    """What the model reads when a tool fails in a way no code path expected (an answer of a shape
+    Respan never documented, or a bug): what happened, in one scrubbed line, and what to do."""
+    import logging
+
+    from respan_mcp.output import clip
+    from respan_mcp.redact import scrub
+
+    logging.getLogger("respan_mcp").error("%s failed", tool, exc_info=cause)
+    what = f"{type(cause).__name__}: {clip(scrub(str(cause)), 200)}" if cause else "no detail"
+    return (
+        f"{tool} failed on something it did not expect ({what}). Most likely Respan answered in a shape this "
+        "server does not know; try again, and if it repeats, report it to respan-mcp with this message."
+    )
 
 
 def contract_tool(server: Any, tool: Any) -> None:

@@ -227,3 +227,37 @@ async def test_total_timeout_bounds_retries(tmp_path: Path, fake: FakeRespan) ->
         await client.request("GET", "things/")
     assert info.value.kind == "timeout" and "RESPAN_MCP_TOTAL_TIMEOUT" in info.value.message
     assert 1 < len(fake.requests) < 10
+
+
+async def test_odd_answers_are_read_or_explained_never_a_bare_error(tmp_path: Path, fake: FakeRespan) -> None:
+    """Issue 17: bad data from the backend ended as a bare 'Error executing tool' (list_customers with a
+    count that is not a number)."""
+    from mcp import Client
+
+    from respan_mcp.config import ALL_TOOLSETS
+    from respan_mcp.server import create_server
+    from tests.conftest import text_of
+
+    server = create_server(make_settings(tmp_path, toolsets=list(ALL_TOOLSETS)), transport=fake.transport())
+    async with Client(server) as client:
+        fake.fail("/users/list", status=200, body={"count": "many", "results": [{"customer_identifier": "acme"}]})
+        listed = await client.call_tool("list_customers", {})
+        assert not listed.is_error and "acme" in text_of(listed)
+        fake.fail("/prompts/p_greet", status=200, body=["not", "a", "prompt"], times=-1)
+        odd = await client.call_tool("get_prompt", {"prompt_id": "p_greet"})
+        text = text_of(odd)
+        assert odd.is_error and text != "Error executing tool get_prompt"
+        assert "get_prompt" in text and ("did not expect" in text or "Respan" in text), text
+
+
+async def test_a_key_of_no_known_shape_is_never_echoed(tmp_path: Path, fake: FakeRespan) -> None:
+    """Issue 17: a key like `abc` came back inside Respan's 401 message."""
+    def echo(request: httpx.Request) -> httpx.Response:
+        key = request.headers["authorization"].removeprefix("Bearer ")
+        return httpx.Response(401, json={"detail": f"Invalid API key: {key} (key {key} not found)"})
+
+    client = RespanClient(make_settings(tmp_path, api_key="abc"), transport=httpx.MockTransport(echo))
+    with pytest.raises(RespanError) as info:
+        await client.request("GET", "things/")
+    assert "abc" not in info.value.message and "abc" not in (info.value.detail or "")
+    assert "401" in info.value.message and "[redacted]" in info.value.message

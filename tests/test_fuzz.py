@@ -129,7 +129,7 @@ async def _one(name: str, args: dict[str, Any]) -> list[str]:
         found.append(f"{name}({args}): empty result")
     if API_KEY in text:
         found.append(f"{name}: the API key in the result")
-    if result.is_error and text.strip() == f"Error executing tool {name}":
+    if result.is_error and "failed on something it did not expect" in text:
         found.append(f"{name}({args}): an unexpected exception inside the tool")
     return found
 

@@ -12,6 +12,7 @@ import anyio
 from pydantic import Field
 
 from respan_mcp.cursor import CursorQuery
+from respan_mcp.output import as_count
 from respan_mcp.errors import RespanError
 from respan_mcp.paths import api_path
 
@@ -45,8 +46,10 @@ def env_params(environment: str | None) -> dict[str, str]:
 
 def results(data: Any) -> tuple[list[dict[str, Any]], int]:
     """A list page's items (never its filters_data) and the total count."""
-    items = [i for i in (data or {}).get("results") or [] if isinstance(i, dict)]
-    return items, int((data or {}).get("count") or len(items))
+    answer = data if isinstance(data, dict) else {}
+    listed = answer.get("results")
+    items = [i for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
+    return items, as_count(answer.get("count"), len(items))
 
 
 async def list_logs(

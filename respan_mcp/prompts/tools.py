@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from respan_mcp.cursor import CursorState, cursor_state, encode_cursor
 from respan_mcp.errors import UserError
-from respan_mcp.output import compact_json, render_conversation
+from respan_mcp.output import as_count, compact_json, render_conversation
 from respan_mcp.prompts.format import prompt_record, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
 from respan_mcp.state import app_state, reply, tool_errors
@@ -100,7 +100,7 @@ async def list_prompts(
             query, limit = state.query, state.limit
         data = await app_state(ctx).prompts.list_page(query, page, limit)
     records = [prompt_record(p) for p in data.get("results") or [] if isinstance(p, dict)]
-    count = int(data.get("count") or len(records))
+    count = as_count(data.get("count"), len(records))
     has_next = bool(data.get("next")) or page * limit < count
     next_cursor = encode_cursor("list_prompts", {"query": query, "limit": limit}, page + 1) if has_next else None
     text = render_list(records, count, page, limit, query, next_cursor)
