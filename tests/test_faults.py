@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +251,7 @@ async def test_odd_answers_are_read_or_explained_never_a_bare_error(tmp_path: Pa
 
 async def test_a_key_of_no_known_shape_is_never_echoed(tmp_path: Path, fake: FakeRespan) -> None:
     """Issue 17: a key like `abc` came back inside Respan's 401 message."""
+
     def echo(request: httpx.Request) -> httpx.Response:
         key = request.headers["authorization"].removeprefix("Bearer ")
         return httpx.Response(401, json={"detail": f"Invalid API key: {key} (key {key} not found)"})

@@ -206,7 +206,9 @@ async def test_secrets_in_a_prompt_version_never_reach_a_reader(tmp_path: Any) -
             seen += [text, str(result.structured_content)]
         seen.append(str((await client.read_resource("respan-prompt://p_keys")).contents))
         seen.append(str((await client.get_prompt("p_keys", {"who": "bob"})).messages))
-        done = await client.complete(PromptReference(type="ref/prompt", name="p_keys"), {"name": "api_key", "value": ""})
+        done = await client.complete(
+            PromptReference(type="ref/prompt", name="p_keys"), {"name": "api_key", "value": ""}
+        )
         seen.append(str(done.completion.values))
     for shown in seen:
         assert not any(secret in shown for secret in secrets), shown

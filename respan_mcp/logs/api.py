@@ -12,8 +12,8 @@ import anyio
 from pydantic import Field
 
 from respan_mcp.cursor import CursorQuery
-from respan_mcp.output import as_count
 from respan_mcp.errors import RespanError
+from respan_mcp.output import as_count
 from respan_mcp.paths import api_path
 
 if TYPE_CHECKING:

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from respan_mcp.errors import UserError
-from respan_mcp.redact import redact
 from respan_mcp.prompts.sandbox import Budget
+from respan_mcp.redact import redact
 
 MAX_DEPTH = 2  # prompt -> child -> grandchild; one more level is refused
 IMAGE_MARK = "\x00respan-image:{}\x00"  # the worker turns these back into image parts (evaluate.py)
