@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,6 +39,41 @@ def fit(text: str, max_tokens: int, *, more: str = "") -> str:
     notice = f"\n[truncated: showed {len(shown):,} of {len(text):,} characters"
     notice += f"; {more}]" if more else "]"
     return shown + notice
+
+
+# What a reader cannot see but a model reads: zero-width and bidirectional controls, Unicode tag characters
+# (ASCII text hidden as invisible code points), soft hyphens, and HTML comments (invisible when rendered).
+_INVISIBLE = re.compile(
+    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]|<!--.*?(?:-->|\\Z)",
+    re.DOTALL,
+)
+
+
+def visible(value: Any) -> Any:
+    """Text (or JSON-like data) with what a reader cannot see removed: every result passes through this,
+    so an instruction hidden in a log, a dataset row or a template cannot reach a model unseen."""
+    if isinstance(value, str):
+        return _INVISIBLE.sub("", value) if _maybe_invisible(value) else value
+    if isinstance(value, dict):
+        return {k: visible(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [visible(v) for v in value]
+    return value
+
+
+def _maybe_invisible(text: str) -> bool:
+    return "<!--" in text or not text.isascii()
+
+
+QUOTE_OPEN, QUOTE_CLOSE = "⟦", "⟧"
+
+
+def quoted(label: str, text: str) -> str:
+    """Text written by other people (an app's end users, anyone in the org), fenced so a model reads it as
+    data: `⟦quoted input⟧ ... ⟦end of quoted input⟧`. Fence characters inside the text are neutralised, so
+    the text cannot close the fence itself."""
+    body = text.replace(QUOTE_OPEN, "[").replace(QUOTE_CLOSE, "]")
+    return f"{QUOTE_OPEN}quoted {label}{QUOTE_CLOSE}\n{body}\n{QUOTE_OPEN}end of quoted {label}{QUOTE_CLOSE}"
 
 
 def loads_if_json(value: Any) -> Any:

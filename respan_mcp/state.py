@@ -14,7 +14,7 @@ from mcp_types import CallToolResult, TextContent
 from respan_mcp.config import Settings
 from respan_mcp.contract import drop_none
 from respan_mcp.errors import UserError
-from respan_mcp.output import fit
+from respan_mcp.output import fit, visible
 from respan_mcp.redact import scrub_held
 from respan_mcp.request_scope import request_api_key
 
@@ -95,8 +95,8 @@ def reply(ctx: Context, text: str, structured: dict[str, Any] | None = None, *, 
     Every result is scrubbed of the secrets the server holds, whatever its source."""
     settings = app_state(ctx).settings
     secrets = held_secrets(settings)
-    text = scrub_held(fit(text, settings.max_result_tokens, more=more), secrets)
-    clean = drop_none(scrub_held(structured, secrets)) if structured is not None else None
+    text = visible(scrub_held(fit(text, settings.max_result_tokens, more=more), secrets))
+    clean = visible(drop_none(scrub_held(structured, secrets))) if structured is not None else None
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=clean)
 
 
@@ -106,4 +106,4 @@ def tool_errors() -> Iterator[None]:
     try:
         yield
     except UserError as exc:
-        raise ToolError(exc.message) from None
+        raise ToolError(visible(exc.message)) from None

@@ -171,8 +171,8 @@ async def test_get_log_renders_conversation_and_redacts(client: Client, fake: Fa
     result, text = await call(client, "get_log", log_id=log_id, max_chars=100)
     assert not result.is_error
     assert text.startswith(f"Log {log_id} at ")
-    assert "Input:\n[system] Be brief.\n[user] Question" in text
-    assert "Output:\n[assistant]" in text or "ERROR:" in text
+    assert "⟦quoted input⟧\n[system] Be brief.\n[user] Question" in text
+    assert "⟦quoted output⟧\n[assistant]" in text or "ERROR:" in text
     assert PROVIDER_SECRET not in text
     missing, text = await call(client, "get_log", log_id="nope")
     assert missing.is_error and "404" in text

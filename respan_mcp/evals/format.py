@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from respan_mcp.logs.format import iso_time
-from respan_mcp.output import as_text, clip, compact_json, fmt_cost, loads_if_json, table
+from respan_mcp.output import as_text, clip, compact_json, fmt_cost, loads_if_json, quoted, table
 
 SCORE_FIELDS = ("numerical_value", "boolean_value", "categorical_value", "string_value", "json_value")
 
@@ -149,7 +149,7 @@ def row_value_lines(values: dict[str, Any]) -> list[str]:
         if value is not None:
             text = as_text(value)
             lines.append(f"{key}: {text[:ROW_TEXT]}{'…' if len(text) > ROW_TEXT else ''}")
-    return lines
+    return quoted("row", "\n".join(lines)).splitlines() if lines else lines
 
 
 def _text(value: Any, limit: int) -> str:

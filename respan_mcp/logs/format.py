@@ -13,6 +13,7 @@ from respan_mcp.output import (
     fmt_int,
     fmt_seconds,
     loads_if_json,
+    quoted,
     render_conversation,
     table,
 )
@@ -166,7 +167,7 @@ def render_log(log: dict[str, Any], max_chars: int) -> str:
         source_in = log["full_request"].get("messages")
     input_text, cut_in = render_conversation(loads_if_json(source_in), max_chars, empty="(none recorded)")
     output_text, cut_out = render_conversation(loads_if_json(source_out), max_chars, empty="(none recorded)")
-    lines += ["", "Input:", input_text, "", "Output:", output_text]
+    lines += ["", quoted("input", input_text), "", quoted("output", output_text)]
     if cut_in or cut_out:
         lines.append(f"[messages longer than {max_chars} characters were cut; call get_log with a larger max_chars]")
     limit_info = log.get("limit_info")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from respan_mcp.output import compact_json, render_conversation, table
+from respan_mcp.output import compact_json, quoted, render_conversation, table
 from respan_mcp.prompts.render import Rendered
 from respan_mcp.prompts.store import prompt_id_of
 
@@ -62,7 +62,8 @@ def render_params(params: dict[str, Any]) -> str:
 
 
 def render_rendered(result: Rendered, messages: list[dict[str, Any]], params: dict[str, Any], how: str) -> str:
-    lines = [f"Rendered prompt {result.prompt_id} v{result.version} ({how}):", render_conversation(messages)[0], ""]
+    shown = quoted("messages", render_conversation(messages)[0])
+    lines = [f"Rendered prompt {result.prompt_id} v{result.version} ({how}):", shown, ""]
     lines.append(f"Parameters: {render_params(params)}")
     facts = {
         "used": ", ".join(result.used) or "none",

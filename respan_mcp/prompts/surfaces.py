@@ -34,7 +34,7 @@ from mcp_types import (
 )
 
 from respan_mcp.errors import UserError
-from respan_mcp.output import compact_json, content_text, render_conversation
+from respan_mcp.output import compact_json, content_text, quoted, render_conversation
 from respan_mcp.prompts.format import render_params
 from respan_mcp.prompts.render import PromptVersion, render_version, variables_of
 from respan_mcp.prompts.store import PromptStore, prompt_id_of
@@ -250,7 +250,8 @@ def register_surfaces(server: MCPServer) -> None:
         store = app_state(ctx).prompts
         with not_found_or_invalid(f"respan-prompt://{prompt_id}"):
             version = await store.load(prompt_id, None)
+        templates = quoted("templates", render_conversation(version.messages)[0])
         return (
             f"Respan prompt {prompt_id} v{version.version}\nParameters: {render_params(version.params)}\n"
-            f"Variable defaults: {compact_json(version.defaults)}\n\n{render_conversation(version.messages)[0]}"
+            f"Variable defaults: {compact_json(version.defaults)}\n\n{templates}"
         )

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from respan_mcp.cursor import CursorState, cursor_state, encode_cursor
 from respan_mcp.errors import UserError
-from respan_mcp.output import as_count, compact_json, render_conversation
+from respan_mcp.output import as_count, compact_json, quoted, render_conversation
 from respan_mcp.prompts.format import prompt_record, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
 from respan_mcp.state import app_state, reply, tool_errors
@@ -150,7 +150,7 @@ async def get_prompt(
             or "none"
         ),
         "Messages (templates):",
-        render_conversation(selected.messages, 1500)[0],
+        quoted("templates", render_conversation(selected.messages, 1500)[0]),
         "Preview with render_prompt(prompt_id=..., variables={...}); run with chat_completion(prompt={...}).",
     ]
     text = "\n".join(line for line in lines if line)
