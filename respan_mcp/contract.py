@@ -125,7 +125,11 @@ def compact_output(schema: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     schema = copy.deepcopy(schema)
     defs = schema.pop("$defs", {}) or {}
-    return _compact(schema, defs)  # type: ignore[no-any-return]
+    out: dict[str, Any] = _compact(schema, defs)
+    if isinstance(out.get("properties"), dict):  # every structured result may say what to do next, and what it left out
+        out["properties"].setdefault("next", {"type": "array", "items": {"type": "string"}})
+        out["properties"].setdefault("note", {"type": "string"})
+    return out
 
 
 def _compact(node: Any, defs: dict[str, Any]) -> Any:

@@ -10,7 +10,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 CHARS_PER_TOKEN = 4  # a conservative average for English text and JSON-ish content
 
@@ -74,6 +74,155 @@ def quoted(label: str, text: str) -> str:
     the text cannot close the fence itself."""
     body = text.replace(QUOTE_OPEN, "[").replace(QUOTE_CLOSE, "]")
     return f"{QUOTE_OPEN}quoted {label}{QUOTE_CLOSE}\n{body}\n{QUOTE_OPEN}end of quoted {label}{QUOTE_CLOSE}"
+
+
+# A call a result suggests: `get_log(log_id=<id>)`, `search_logs(cursor="...")` (a verb_noun name and a paren).
+_SUGGESTED_CALL = re.compile(r"\b[a-z]+(?:_[a-z]+)+\(")
+MAX_NEXT = 6
+
+
+def next_steps(text: str, cursor: str | None = None) -> list[str]:
+    """The lines of a result's text that suggest a call, for its structured form (some clients give their
+    model only that): a cursor written out in full is shortened to `<next_cursor>`, which the result holds."""
+    steps = []
+    for line in text.splitlines():
+        if _SUGGESTED_CALL.search(line):
+            line = line.strip()
+            if cursor and cursor in line:
+                line = line.replace(cursor, "<next_cursor>")
+            steps.append(clip(line, 400))
+    return steps[:MAX_NEXT]
+
+
+def json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
+def bound_structured(data: dict[str, Any], limit: int) -> tuple[dict[str, Any], str]:
+    """Structured content cut to `limit` characters of compact JSON, as the text is to its budget: the longest
+    strings are clipped, then the longest lists lose their tail. Returns (data, what was cut or "")."""
+    if json_size(data) <= limit:
+        return data, ""
+    data = json.loads(json.dumps(data, default=str))  # a private copy to cut
+    cut_strings = cut_items = 0
+    for _ in range(200):
+        if json_size(data) <= limit:
+            break
+        text_path, text_len, list_path, list_len = _largest(data)
+        if text_path is not None and (text_len > 400 or list_len <= 1):
+            _set(data, text_path, _get(data, text_path)[: max(200, text_len // 2)] + "…")
+            cut_strings += 1
+        elif list_path is not None and list_len > 1:
+            items = _get(data, list_path)
+            del items[max(1, len(items) // 2) :]
+            cut_items += 1
+        elif text_path is not None and text_len > 20:
+            _set(data, text_path, _get(data, text_path)[: text_len // 2] + "…")
+            cut_strings += 1
+        else:
+            break
+    what = [w for w, n in (("long values clipped", cut_strings), ("lists shortened", cut_items)) if n]
+    return data, f"cut to fit {limit:,} characters ({', '.join(what)}); the text result says how to get the rest"
+
+
+def _largest(data: Any) -> tuple[Any, int, Any, int]:
+    """(path, length) of the longest string and of the longest list in a JSON-like value."""
+    best: list[Any] = [None, 0, None, 0]
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, str):
+            if len(node) > best[1]:
+                best[0], best[1] = path, len(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key not in ("next_cursor", "next"):  # what gets the rest is never cut
+                    walk(value, (*path, key))
+        elif isinstance(node, list):
+            if len(node) > best[3]:
+                best[2], best[3] = path, len(node)
+            for i, value in enumerate(node):
+                walk(value, (*path, i))
+
+    walk(data, ())
+    return best[0], best[1], best[2], best[3]
+
+
+def _get(data: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _set(data: Any, path: tuple[Any, ...], value: Any) -> None:
+    _get(data, path[:-1])[path[-1]] = value
+
+
+# -- tables: lists of records in structured results ------------------------------------------------
+
+TABLE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "columns": {"type": "array", "items": {"type": "string"}},
+        "rows": {"type": "array", "items": {"type": "array"}},
+        "same": {"type": "object"},
+    },
+}
+_FRACTION = re.compile(r"(T\d{2}:\d{2}:\d{2})\.\d+")
+
+
+def as_table(records: Sequence[Any]) -> dict[str, Any]:
+    """Records as `{"columns": [...], "rows": [[...], ...]}`: every name once, not once per row (a model
+    reading a page of 20 logs reads 20 rows, not 20 copies of the field names). A column empty in every row
+    is left out; one with the same value in every row (of 2 or more) moves to `same`; times keep seconds."""
+    dicts = [r.model_dump(exclude_none=True) if hasattr(r, "model_dump") else dict(r) for r in records]
+    columns: list[str] = []
+    for record in dicts:
+        columns += [key for key in record if key not in columns]
+    same = {}
+    if len(dicts) > 1:
+        for key in list(columns):
+            values = [json.dumps(d.get(key), sort_keys=True, default=str) for d in dicts]
+            if len(set(values)) == 1:
+                same[key] = dicts[0].get(key)
+                columns.remove(key)
+    rows = [[_cell(d.get(key)) for key in columns] for d in dicts]
+    return {"columns": columns, "rows": rows, **({"same": same} if same else {})}
+
+
+def _cell(value: Any) -> Any:
+    return _FRACTION.sub(r"\1", value) if isinstance(value, str) and "T" in value[:11] else value
+
+
+def table_records(table: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A table back as records (what a program reading the structured result does)."""
+    same = dict(table.get("same") or {})
+    return [{**same, **{k: v for k, v in zip(table["columns"], row, strict=True) if v is not None}}
+            for row in table["rows"]]  # fmt: skip
+
+
+def _records_if_table(value: Any) -> Any:
+    return table_records(value) if isinstance(value, Mapping) and "rows" in value else value
+
+
+if TYPE_CHECKING:
+    Rows = list
+else:
+
+    class Rows:
+        """`logs: Rows[LogRecord]`: records, sent as a table (see as_table) and declared as one in the output
+        schema; a table given back (the SDK checks a result against its model) reads as the records."""
+
+        def __class_getitem__(cls, record: type) -> Any:
+            from typing import Annotated
+
+            from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+            return Annotated[
+                list[record],
+                BeforeValidator(_records_if_table),
+                PlainSerializer(as_table),
+                WithJsonSchema(TABLE_SCHEMA),
+            ]
 
 
 def loads_if_json(value: Any) -> Any:

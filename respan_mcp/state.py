@@ -14,7 +14,7 @@ from mcp_types import CallToolResult, TextContent
 from respan_mcp.config import Settings
 from respan_mcp.contract import drop_none
 from respan_mcp.errors import UserError
-from respan_mcp.output import fit, visible
+from respan_mcp.output import bound_structured, budget_chars, fit, next_steps, visible
 from respan_mcp.redact import scrub_held
 from respan_mcp.request_scope import request_api_key
 
@@ -95,9 +95,26 @@ def reply(ctx: Context, text: str, structured: dict[str, Any] | None = None, *, 
     Every result is scrubbed of the secrets the server holds, whatever its source."""
     settings = app_state(ctx).settings
     secrets = held_secrets(settings)
+    whole = text
     text = visible(scrub_held(fit(text, settings.max_result_tokens, more=more), secrets))
     clean = visible(drop_none(scrub_held(structured, secrets))) if structured is not None else None
+    if clean is not None:
+        clean = standalone(clean, whole, text, budget_chars(settings.max_result_tokens))
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=clean)
+
+
+def standalone(data: dict[str, Any], whole: str, shown: str, limit: int) -> dict[str, Any]:
+    """The structured result as a complete answer on its own (Claude Code gives its model this, not the text):
+    the text's suggested calls as `next`, what was cut as `note`, within the text's budget."""
+    steps = next_steps(whole, data.get("next_cursor") if isinstance(data.get("next_cursor"), str) else None)
+    if steps and "next" not in data:
+        data = {**data, "next": steps}
+    notes = [str(data["note"])] if data.get("note") else []
+    if len(shown) < len(whole):
+        notes.append(f"the text was cut at {limit:,} characters")
+    data, cut = bound_structured(data, limit)
+    notes += [cut] if cut else []
+    return {**data, "note": "; ".join(notes)} if notes else data
 
 
 @contextmanager

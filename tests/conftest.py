@@ -83,3 +83,10 @@ async def call(client: Client, tool: str, **args: Any) -> tuple[Any, str]:
 
 def text_of(result: Any) -> str:
     return "\n".join(getattr(c, "text", "") for c in result.content)
+
+
+def rows(table: Any) -> list[dict[str, Any]]:
+    """A structured result's table (`{"columns", "rows", "same"}`) as records."""
+    from respan_mcp.output import table_records
+
+    return table_records(table)

@@ -8,7 +8,7 @@ import pytest
 from mcp import Client
 
 from respan_mcp.gateway.completion import CompletionAccumulator
-from tests.conftest import text_of
+from tests.conftest import rows, text_of
 from tests.fake_respan import FakeRespan
 
 pytestmark = pytest.mark.anyio
@@ -77,12 +77,12 @@ async def test_environment_is_sent_in_both_forms(client: Client, fake: FakeRespa
 async def test_workflow_spans_are_labelled_in_a_model_breakdown(client: Client) -> None:
     result = await client.call_tool("summarize_logs", {"since": "7d", "group_by": "model"})
     text = text_of(result)
-    groups = [row["group"] for row in result.structured_content["breakdown"]]
+    groups = [row["group"] for row in rows(result.structured_content["breakdown"])]
     assert "(none)" not in groups and "(workflow/task spans: no model)" in groups
     assert "log_type" in text  # says how to leave them out
     chat_only = await client.call_tool("summarize_logs", {"since": "7d", "group_by": "model", "filters": [
         {"field": "log_type", "operator": "", "value": "chat"}]})  # fmt: skip
-    assert all(not row["group"].startswith("(") for row in chat_only.structured_content["breakdown"])
+    assert all(not row["group"].startswith("(") for row in rows(chat_only.structured_content["breakdown"]))
 
 
 async def test_create_log_wraps_plain_strings_as_messages(client: Client, fake: FakeRespan) -> None:

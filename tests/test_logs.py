@@ -20,7 +20,7 @@ from respan_mcp.logs.filters import (
     time_window,
 )
 from respan_mcp.server import create_server
-from tests.conftest import make_settings, text_of
+from tests.conftest import make_settings, rows, text_of
 from tests.fake_logs import PROVIDER_SECRET
 from tests.fake_respan import FakeRespan
 
@@ -114,7 +114,7 @@ async def test_search_logs_table_and_next_call(client: Client, fake: FakeRespan)
     assert sent.body == {"filters": {"model": {"operator": "", "value": ["gpt-4o"]},
                                      "status": {"operator": "", "value": ["error"]}}, "operator": "AND"}  # fmt: skip
     assert sent.query["is_test"] == "false" and sent.query["environment"] == "prod" and "include_fields" in sent.query
-    assert len(result.structured_content["logs"]) == 5
+    assert len(rows(result.structured_content["logs"])) == 5
 
 
 @pytest.mark.anyio
@@ -123,12 +123,12 @@ async def test_pagination_to_the_end_and_back(client: Client) -> None:
                              metadata={"feature": "checkout"}, limit=50)  # fmt: skip
     count = first.structured_content["count"]
     assert count > 50
-    seen: list[str] = [row["id"] for row in first.structured_content["logs"]]
+    seen: list[str] = [row["id"] for row in rows(first.structured_content["logs"])]
     cursor = first.structured_content["next_cursor"]
     while cursor:  # the cursor alone carries window, filters, sort and page size
         page, text = await call(client, "search_logs", cursor=cursor)
         assert "customer_identifier=acme · metadata__feature=checkout" in text
-        seen += [row["id"] for row in page.structured_content["logs"]]
+        seen += [row["id"] for row in rows(page.structured_content["logs"])]
         cursor = page.structured_content.get("next_cursor")
     assert len(seen) == count == len(set(seen))
 
@@ -153,7 +153,7 @@ async def test_search_logs_rejects_bad_arguments_helpfully(client: Client, fake:
     assert bad.is_error and "sort by one of" in text
     ok, _ = await call(client, "search_logs", since="7d", sort_by='"-cost"', limit=3)
     assert not ok.is_error and fake.last("/request-logs/list").query["sort_by"] == "-cost"
-    costs = [r["cost_usd"] for r in ok.structured_content["logs"]]
+    costs = [r["cost_usd"] for r in rows(ok.structured_content["logs"])]
     assert costs == sorted(costs, reverse=True)
 
 
@@ -222,19 +222,19 @@ async def test_traces_list_and_tree(client: Client, fake: FakeRespan) -> None:
     result, text = await call(client, "list_traces", since="7d", limit=5, sort_by="-total_cost")
     assert not result.is_error, text
     assert text.splitlines()[1] == "start | trace | name | spans | llm | duration | cost | tokens | errors | customer"
-    top = result.structured_content["traces"][0]
+    top = rows(result.structured_content["traces"])[0]
     trace_id = top["trace_id"]
     assert isinstance(top["cost_usd"], float) and top["start_time"].endswith("Z")
     tree, tree_text = await call(client, "get_trace", trace_id=trace_id)
     assert f"Trace {trace_id}" in tree_text and ("└─ " in tree_text or "├─ " in tree_text)
     assert "[workflow]" in tree_text and "[chat]" in tree_text
     # Each span names its log, and get_log opens it directly.
-    span = next(s for s in tree.structured_content["spans"] if s["log_type"] == "chat")
+    span = next(s for s in rows(tree.structured_content["spans"]) if s["log_type"] == "chat")
     assert f"log {span['log_id']}" in tree_text
     opened, log_text = await call(client, "get_log", log_id=span["log_id"])
     assert not opened.is_error and trace_id in log_text
     errors, _err_text = await call(client, "list_traces", since="7d", with_errors=True)
-    assert all(r["errors"] > 0 for r in errors.structured_content["traces"])
+    assert all(r["errors"] > 0 for r in rows(errors.structured_content["traces"]))
     big = fake.logs.add_big_trace(400)
     _, big_text = await call(client, "get_trace", trace_id=big, max_spans=20)
     assert "[380 more spans not shown; call get_trace(trace_id='trace-big', max_spans=400)]" in big_text

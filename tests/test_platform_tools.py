@@ -10,7 +10,7 @@ from mcp import Client
 
 from respan_mcp.config import ALL_TOOLSETS, TOOLSETS
 from respan_mcp.server import create_server
-from tests.conftest import call, make_settings, text_of
+from tests.conftest import call, make_settings, rows, text_of
 from tests.fake_respan import FakeRespan
 
 pytestmark = pytest.mark.anyio
@@ -107,13 +107,13 @@ async def test_refused_deploy_says_what_to_do(full: Client, fake: FakeRespan) ->
 async def test_customers(full: Client, fake: FakeRespan) -> None:
     page, text = await call(full, "list_customers", limit=5)
     assert not page.is_error, text
-    costs = [c["cost_usd"] for c in page.structured_content["customers"]]
+    costs = [c["cost_usd"] for c in rows(page.structured_content["customers"])]
     assert costs == sorted(costs, reverse=True) and len(costs) == 5
     assert "filters_data" not in text
     rest, _ = await call(full, "list_customers", cursor=page.structured_content["next_cursor"])
-    assert rest.structured_content["page"] == 2 and len(rest.structured_content["customers"]) == 5
+    assert rest.structured_content["page"] == 2 and len(rows(rest.structured_content["customers"])) == 5
     rich, _ = await call(full, "list_customers", min_cost=100)
-    assert all(c["cost_usd"] >= 100 for c in rich.structured_content["customers"])
+    assert all(c["cost_usd"] >= 100 for c in rows(rich.structured_content["customers"]))
     one, text = await call(full, "get_customer", customer_identifier="team/blue")
     assert not one.is_error, text
     assert "search_logs(customer_identifier='team/blue'" in text
@@ -142,7 +142,7 @@ async def test_datasets_from_a_log_search(full: Client, fake: FakeRespan) -> Non
     detail, text = await call(full, "get_dataset", dataset_id=dataset_id, rows=2)
     assert not detail.is_error and detail.structured_content["row_count"] == search.structured_content["count"]
     listed, _ = await call(full, "list_datasets")
-    assert dataset_id in {d["id"] for d in listed.structured_content["items"]}
+    assert dataset_id in {d["id"] for d in rows(listed.structured_content["items"])}
     assert "log_ids" not in str(listed.structured_content)
     await call(full, "create_dataset", name="Blank", empty=True)
     assert fake.last("/datasets/").body == {"name": "Blank", "is_empty": True}
@@ -152,7 +152,7 @@ async def test_datasets_from_a_log_search(full: Client, fake: FakeRespan) -> Non
 
 async def test_evaluators_and_experiments(full: Client, fake: FakeRespan) -> None:
     listed, text = await call(full, "list_evaluators")
-    assert {"evl_relevance", "evl_human"} <= {e["id"] for e in listed.structured_content["items"]}
+    assert {"evl_relevance", "evl_human"} <= {e["id"] for e in rows(listed.structured_content["items"])}
     one, text = await call(full, "get_evaluator", evaluator_id="evl_relevance")
     assert "Rate {{output}}" in text and one.structured_content["score_type"] == "numerical"
     log = fake.logs.logs[-1]
@@ -165,9 +165,9 @@ async def test_evaluators_and_experiments(full: Client, fake: FakeRespan) -> Non
     assert human.is_error and "Scores API" in text
     exp, text = await call(full, "get_experiment", experiment_id="exp_1")
     assert exp.structured_content["scores"] == [{"evaluator": "relevance", "rows": 3, "average": 4.0}]
-    rows, text = await call(full, "get_experiment_results", experiment_id="exp_1", limit=2)
-    assert len(rows.structured_content["rows"]) == 2 and rows.structured_content["next_cursor"]
-    more, _ = await call(full, "get_experiment_results", cursor=rows.structured_content["next_cursor"])
+    results, text = await call(full, "get_experiment_results", experiment_id="exp_1", limit=2)
+    assert len(results.structured_content["rows"]) == 2 and results.structured_content["next_cursor"]
+    more, _ = await call(full, "get_experiment_results", cursor=results.structured_content["next_cursor"])
     assert len(more.structured_content["rows"]) == 1
     started, text = await call(full, "create_experiment", dataset_id="ds_golden", model="gpt-4o-mini",
                                evaluator_ids=["evl_relevance"], parameters={"temperature": 0})  # fmt: skip
@@ -270,7 +270,7 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
 
 async def test_workflows_read_only(full: Client, fake: FakeRespan) -> None:
     listed, text = await call(full, "list_workflows", type="automations")
-    assert [w["id"] for w in listed.structured_content["items"]] == ["wf_alert"]
+    assert [w["id"] for w in rows(listed.structured_content["items"])] == ["wf_alert"]
     assert fake.last("/workflows/list").body == {"filters": {"type": {"operator": "eq", "value": ["automations"]}}}
     one, text = await call(full, "get_workflow", workflow_id="wf_alert")
     assert "t1 [condition]" in text and "-> t2" in text and "t2 [notification]" in text and "(end)" in text

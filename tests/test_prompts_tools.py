@@ -9,7 +9,7 @@ from mcp import Client
 from mcp_types import PromptReference, ResourceTemplateReference
 
 from respan_mcp.server import create_server
-from tests.conftest import make_settings, text_of
+from tests.conftest import make_settings, rows, text_of
 from tests.fake_respan import FakeRespan
 
 pytestmark = pytest.mark.anyio
@@ -27,7 +27,7 @@ async def test_list_prompts_pages_and_filters(client: Client) -> None:
     assert "p_greet | Greeting | v1 | v2 | gpt-4o-mini | 2026-11-20" in text
     assert 'Next page: list_prompts(cursor="' in text
     assert "Hello {{" not in text and "filters_data" not in text  # no version messages, no filter dump
-    assert result.structured_content["prompts"][0]["live_version"] == 1
+    assert rows(result.structured_content["prompts"])[0]["live_version"] == 1
     second, _ = await call(client, "list_prompts", cursor=result.structured_content["next_cursor"])
     last, text3 = await call(client, "list_prompts", cursor=second.structured_content["next_cursor"])
     assert "page 3 of 3" in text3 and "Next page" not in text3

@@ -14,6 +14,7 @@ from respan_mcp.customers import api
 from respan_mcp.customers.api import FILTER_FIELDS, SORT_FIELDS, CustomerQuery
 from respan_mcp.customers.format import customer_record, render_customer, render_customers
 from respan_mcp.logs.filters import FilterSpec, normalize_filters, sanitize_sort, time_window
+from respan_mcp.output import Rows
 from respan_mcp.state import app_state, reply, tool_errors
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
@@ -40,7 +41,7 @@ class CustomerPage(BaseModel):
     count: int
     page: int
     next_cursor: str | None = None
-    customers: list[CustomerRecord]
+    customers: Rows[CustomerRecord]
 
 
 async def list_customers(

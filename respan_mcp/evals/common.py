@@ -21,6 +21,7 @@ from respan_mcp.evals.format import (
     version_record,
     workflow_record,
 )
+from respan_mcp.output import Rows
 from respan_mcp.paths import api_path, check_id
 from respan_mcp.state import app_state, reply, tool_errors
 
@@ -87,7 +88,7 @@ class ListPage(BaseModel):
     count: int
     page: int
     next_cursor: str | None = None
-    items: list[dict[str, Any]]
+    items: Rows[dict]
 
 
 async def list_kind(

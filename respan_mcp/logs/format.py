@@ -44,6 +44,12 @@ def _count(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def row_facts(record: dict[str, Any]) -> dict[str, Any]:
+    """A page row as data: a failed call is known by its `error` (its message, or "error" when it has none)."""
+    failed = record.get("status") == "error" or (record.get("status_code") or 0) >= 400
+    return {**record, "error": record.get("error") or ("error" if failed else None)}
+
+
 def log_record(item: dict[str, Any], extra: list[str]) -> dict[str, Any]:
     """One log as data: numbers as numbers (USD, seconds, tokens), times in ISO 8601 with zone."""
     status = item.get("status") or ("error" if item.get("failed") else None)

@@ -34,10 +34,11 @@ from respan_mcp.logs.format import (
     render_log_table,
     render_summary,
     render_tree,
+    row_facts,
     trace_record,
     trace_row,
 )
-from respan_mcp.output import compact_json, table
+from respan_mcp.output import Rows, compact_json, table
 from respan_mcp.redact import redact
 from respan_mcp.state import app_state, reply, tool_errors
 
@@ -127,11 +128,11 @@ def _page_text(head: str, rows_text: str, shown: int, count: int, page: int, que
 
 
 class LogRecord(BaseModel):
+    """One row of a page: what the text's table shows (a failed call has `error`, its message or "error")."""
+
     id: str
     time: str | None = Field(default=None, description="ISO 8601, UTC")
     model: str | None = None
-    log_type: str | None = None
-    status: str | None = None
     status_code: int | None = None
     latency_s: float | None = None
     cost_usd: float | None = None
@@ -143,6 +144,8 @@ class LogRecord(BaseModel):
 
 
 class LogDetail(LogRecord):
+    log_type: str | None = None
+    status: str | None = None
     time_to_first_token_s: float | None = None
     input: list[dict[str, Any]] | dict[str, Any] | str | None = None
     output: list[dict[str, Any]] | dict[str, Any] | str | None = None
@@ -162,7 +165,7 @@ class WindowPage(BaseModel):
 
 
 class LogPageOutput(WindowPage):
-    logs: list[LogRecord]
+    logs: Rows[LogRecord]
 
 
 async def search_logs(
@@ -213,7 +216,7 @@ async def search_logs(
     if not records and not (since or start_time or cursor):
         text += " The default window is the last hour: widen it with since='7d'."
     output = LogPageOutput(count=count, page=page, next_cursor=next_cursor, start_time=query.start_time,
-                           end_time=query.end_time, logs=[LogRecord(**r) for r in records])  # fmt: skip
+                           end_time=query.end_time, logs=[LogRecord(**row_facts(r)) for r in records])  # fmt: skip
     return reply(ctx, text, output.model_dump(), more="use a smaller limit or fewer fields")
 
 
@@ -244,7 +247,7 @@ class SummaryOutput(BaseModel):
     end_time: str
     summary: dict[str, Any] = Field(description="Respan's totals: number_of_requests, total_cost (USD), ...")
     errors: int | None = None
-    breakdown: list[BreakdownRow] | None = None
+    breakdown: Rows[BreakdownRow] | None = None
     breakdown_sample: int | None = None
 
 
@@ -381,7 +384,7 @@ class TraceRecord(BaseModel):
 
 
 class TracePageOutput(WindowPage):
-    traces: list[TraceRecord]
+    traces: Rows[TraceRecord]
 
 
 async def list_traces(
@@ -455,7 +458,7 @@ class SpanRecord(BaseModel):
 
 class TraceOutput(BaseModel):
     trace: TraceRecord
-    spans: list[SpanRecord] = Field(description="depth first, as many as shown")
+    spans: Rows[SpanRecord] = Field(description="depth first, as many as shown")
     spans_total: int
     waited_s: float = Field(description="time spent waiting for a just-created trace to be ingested")
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from respan_mcp.cursor import CursorState, cursor_state, encode_cursor
 from respan_mcp.errors import UserError
-from respan_mcp.output import as_count, compact_json, quoted, render_conversation
+from respan_mcp.output import Rows, as_count, compact_json, quoted, render_conversation
 from respan_mcp.prompts.format import prompt_record, render_list, render_params, render_rendered
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, merge_request, parse_variables, render_version
 from respan_mcp.state import app_state, reply, tool_errors
@@ -42,7 +42,7 @@ class PromptListOutput(BaseModel):
     count: int
     page: int
     next_cursor: str | None = None
-    prompts: list[PromptRecord]
+    prompts: Rows[PromptRecord]
 
 
 class VersionRow(BaseModel):
@@ -66,7 +66,7 @@ class SelectedVersion(BaseModel):
 
 class PromptDetailOutput(BaseModel):
     prompt: dict[str, Any]
-    versions: list[VersionRow]
+    versions: Rows[VersionRow]
     selected: SelectedVersion
 
 

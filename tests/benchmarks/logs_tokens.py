@@ -31,6 +31,8 @@ async def main() -> None:
     async with Client(create_server(settings, transport=fake.transport())) as client:
         result = await client.call_tool("search_logs", {"since": "7d", "limit": 20})
     ours = result.content[0].text  # type: ignore[union-attr]
+    # What Claude Code hands its model: the structured result as compact JSON (issue 18).
+    structured = json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
     window = result.structured_content or {}
     query = {"start_time": window["start_time"], "end_time": window["end_time"], "page": 1, "page_size": 20,
              "sort_by": "-id", "is_test": "false"}  # fmt: skip
@@ -46,6 +48,8 @@ async def main() -> None:
     theirs_full = json.dumps(full, indent=2)
     print("20 logs, estimated tokens (characters / 4):")
     print(f"  search_logs text:                          {estimate_tokens(ours):6,} ({len(ours):,} chars)")
+    print(f"  search_logs structured (Claude Code):      {estimate_tokens(structured):6,} ({len(structured):,} chars)"
+          f"  -> {len(structured) / len(theirs_same):.0%} of the official same-columns page")  # fmt: skip
     print(f"  official, same columns (JSON, indent 2):   {estimate_tokens(theirs_same):6,}"
           f"  -> ours is {len(ours) / len(theirs_same):.0%}")  # fmt: skip
     print(f"  official, default page (JSON, indent 2):   {estimate_tokens(theirs_full):6,}"
