@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.conftest import call
+from tests.conftest import call, rows
 from tests.fake_respan import FakeRespan
 
 pytestmark = pytest.mark.anyio
@@ -21,9 +21,9 @@ def sent(fake: FakeRespan, method: str, path: str) -> list[Any]:
 
 async def test_dataset_rows_page_read_and_edit(full: Client, fake: FakeRespan) -> None:
     first, text = await call(full, "list_dataset_rows", dataset_id="ds_golden", limit=2)
-    assert [r["id"] for r in first.structured_content["rows"]] == ["row1", "row2"] and "Question 1" in text
+    assert [r["id"] for r in rows(first.structured_content["rows"])] == ["row1", "row2"] and "Question 1" in text
     rest, _ = await call(full, "list_dataset_rows", cursor=first.structured_content["next_cursor"])
-    assert [r["id"] for r in rest.structured_content["rows"]] == [
+    assert [r["id"] for r in rows(rest.structured_content["rows"])] == [
         "row3"
     ] and "next_cursor" not in rest.structured_content
     row, text = await call(full, "get_dataset_row", dataset_id="ds_golden", row_id="row2")
@@ -65,7 +65,9 @@ async def test_dataset_summary_eval_runs_and_deletes(full: Client, fake: FakeRes
     assert unknown.is_error and "evl_nope" in text
     detail, text = await call(full, "get_dataset", dataset_id="ds_golden")
     assert "totals: rows 3" in text and "recent eval runs: relevance running" in text
-    assert detail.structured_content["summary"]["rows"] == 3 and detail.structured_content["eval_runs"][0]["status"]
+    assert (
+        detail.structured_content["summary"]["rows"] == 3 and rows(detail.structured_content["eval_runs"])[0]["status"]
+    )
     _renamed, _ = await call(full, "update_dataset", dataset_id="ds_golden", name="Golden v2")
     assert fake.platform.datasets["ds_golden"]["name"] == "Golden v2"
     neither, text = await call(full, "remove_dataset_rows", dataset_id="ds_golden")
@@ -121,7 +123,7 @@ async def test_evaluator_kinds_drafts_commits_and_versions(full: Client, fake: F
 async def test_experiment_rows_pipelines_and_deletes(full: Client, fake: FakeRespan) -> None:
     row, text = await call(full, "get_experiment_row", experiment_id="exp_1", row_id="xl2")
     assert "expected_output: Expected row2" in text and "completion [chat] gpt-4o-mini" in text
-    assert row.structured_content["spans"][1] == {"name": "completion", "type": "chat", "model": "gpt-4o-mini",
+    assert rows(row.structured_content["spans"])[1] == {"name": "completion", "type": "chat", "model": "gpt-4o-mini",
                                                   "depth": 1}  # fmt: skip
     assert row.structured_content["scores"] == {"relevance": 4.0}
     started, text = await call(full, "create_experiment", dataset_id="ds_golden", model="gpt-4o",

@@ -166,9 +166,9 @@ async def test_evaluators_and_experiments(full: Client, fake: FakeRespan) -> Non
     exp, text = await call(full, "get_experiment", experiment_id="exp_1")
     assert exp.structured_content["scores"] == [{"evaluator": "relevance", "rows": 3, "average": 4.0}]
     results, text = await call(full, "get_experiment_results", experiment_id="exp_1", limit=2)
-    assert len(results.structured_content["rows"]) == 2 and results.structured_content["next_cursor"]
+    assert len(rows(results.structured_content["rows"])) == 2 and results.structured_content["next_cursor"]
     more, _ = await call(full, "get_experiment_results", cursor=results.structured_content["next_cursor"])
-    assert len(more.structured_content["rows"]) == 1
+    assert len(rows(more.structured_content["rows"])) == 1
     started, text = await call(full, "create_experiment", dataset_id="ds_golden", model="gpt-4o-mini",
                                evaluator_ids=["evl_relevance"], parameters={"temperature": 0})  # fmt: skip
     assert not started.is_error, text

@@ -16,7 +16,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from respan_mcp.authoring import api
-from respan_mcp.authoring.format import changes, render_preview
+from respan_mcp.authoring.format import changes, render_preview, unified
 from respan_mcp.contract import JsonObject
 from respan_mcp.prompts.render import PromptRenderError, PromptVersion, flatten, render_version
 from respan_mcp.prompts.store import prompt_id_of
@@ -156,6 +156,7 @@ class DeployOutput(BaseModel):
     messages_diff: list[str]
     params: dict[str, Any]
     variables: dict[str, Any]
+    rendered_diff: list[str] = Field(description="the text a default request sends, live -> this version")
 
 
 async def deploy_prompt_version(
@@ -191,9 +192,9 @@ async def deploy_prompt_version(
             f"\nNothing deployed yet: call deploy_prompt_version(prompt_id={prompt_id!r}, version={version}, "
             "confirm=true) to make it live."
         )
-    output = DeployOutput(
-        prompt_id=prompt_id, version=version, live_version=live.version if live else None, deployed=deployed, **diff
-    )
+    rendered_diff = unified(before, after, "live", f"v{version}") if before != after else []
+    output = DeployOutput(prompt_id=prompt_id, version=version, live_version=live.version if live else None,
+                          deployed=deployed, rendered_diff=rendered_diff, **diff)  # fmt: skip
     return reply(ctx, text, output.model_dump(), more="the full diff is in the structured content")
 
 

@@ -27,7 +27,7 @@ from respan_mcp.evals.format import (
 )
 from respan_mcp.logs.api import LogQuery
 from respan_mcp.logs.filters import LOG_FIELDS, FilterSpec, normalize_filters, time_window
-from respan_mcp.output import clip, compact_json, loads_if_json
+from respan_mcp.output import Rows, clip, compact_json, loads_if_json
 from respan_mcp.paths import api_path
 from respan_mcp.state import app_state, reply, tool_errors
 
@@ -38,10 +38,10 @@ async def list_datasets(ctx: Context, limit: Limit = 20, cursor: Cursor = None) 
 
 class DatasetDetail(BaseModel):
     dataset: dict[str, Any]
-    rows: list[dict[str, Any]]
+    rows: Rows[dict]
     row_count: int
     summary: dict[str, Any] | None = None
-    eval_runs: list[dict[str, Any]] | None = None
+    eval_runs: Rows[dict] | None = None
 
 
 async def get_dataset(
@@ -221,7 +221,7 @@ class DatasetRows(BaseModel):
     count: int
     page: int
     next_cursor: str | None = None
-    rows: list[dict[str, Any]]
+    rows: Rows[dict]
 
 
 async def list_dataset_rows(

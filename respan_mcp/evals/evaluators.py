@@ -14,7 +14,7 @@ from respan_mcp.contract import JsonObject
 from respan_mcp.evals import api
 from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, recent_versions
 from respan_mcp.evals.format import evaluator_record, render_versions
-from respan_mcp.output import as_text, clip, compact_json
+from respan_mcp.output import Rows, as_text, clip, compact_json
 from respan_mcp.state import app_state, reply, tool_errors
 
 
@@ -36,7 +36,7 @@ class EvaluatorDetail(BaseModel):
     passing_conditions: dict[str, Any] | None = None
     llm_config: dict[str, Any] | None = None
     code_config: dict[str, Any] | None = None
-    versions: list[dict[str, Any]] | None = None
+    versions: Rows[dict] | None = None
 
 
 EvaluatorId = Annotated[str, Field(description="The evaluator's id")]

@@ -22,7 +22,7 @@ from respan_mcp.evals.format import (
     score_averages,
     span_lines,
 )
-from respan_mcp.output import compact_json, fmt_cost
+from respan_mcp.output import Rows, compact_json, fmt_cost
 from respan_mcp.state import app_state, reply, tool_errors
 
 
@@ -126,7 +126,7 @@ class ExperimentRows(BaseModel):
     count: int
     page: int
     next_cursor: str | None = None
-    rows: list[dict[str, Any]]
+    rows: Rows[dict]
 
 
 async def get_experiment_results(
@@ -155,7 +155,7 @@ class ExperimentRow(BaseModel):
     scores: dict[str, Any] | None = None
     cost_usd: float | None = None
     trace_id: str | None = None
-    spans: list[dict[str, Any]] | None = None
+    spans: Rows[dict] | None = None
 
 
 async def get_experiment_row(

@@ -14,7 +14,7 @@ from respan_mcp.contract import JsonArray
 from respan_mcp.evals import api
 from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, recent_versions
 from respan_mcp.evals.format import render_tasks, render_versions, workflow_record
-from respan_mcp.output import clip, compact_json
+from respan_mcp.output import Rows, clip, compact_json
 from respan_mcp.state import app_state, reply, tool_errors
 
 
@@ -39,7 +39,7 @@ class WorkflowDetail(BaseModel):
     deployed_version: int | None = None
     created_at: str | None = None
     tasks: list[dict[str, Any]]
-    versions: list[dict[str, Any]] | None = None
+    versions: Rows[dict] | None = None
 
 
 async def get_workflow(

@@ -282,6 +282,15 @@ def flat_spans(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def spans_with_depth(nodes: list[dict[str, Any]], depth: int = 0) -> list[tuple[dict[str, Any], int]]:
+    """Spans depth first with their depth (0 for a root), as the tree shows them."""
+    out: list[tuple[dict[str, Any], int]] = []
+    for node in nodes:
+        out.append((node, depth))
+        out.extend(spans_with_depth(node.get("children") or [], depth + 1))
+    return out
+
+
 def render_tree(spans: list[dict[str, Any]], max_spans: int) -> tuple[str, int, int]:
     """An indented span tree; (text, spans shown, spans in all)."""
     lines: list[str] = []

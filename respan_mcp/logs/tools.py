@@ -443,9 +443,8 @@ async def list_traces(
 
 
 class SpanRecord(BaseModel):
-    span_id: str | None = None
     log_id: str | None = Field(default=None, description="the span's log: get_log(log_id=...) opens it")
-    parent_id: str | None = None
+    depth: int = Field(description="0 for a root span; the spans are depth first, so depth gives the tree")
     name: str | None = None
     log_type: str | None = None
     model: str | None = None
@@ -471,7 +470,7 @@ async def get_trace(
     start_time: Annotated[str | None, Field(description="Its start, ISO 8601, if known")] = None,
     end_time: Annotated[str | None, Field(description="Its end, if known")] = None,
 ) -> Annotated[CallToolResult, TraceOutput]:
-    from respan_mcp.logs.format import flat_spans, span_failed
+    from respan_mcp.logs.format import span_failed, spans_with_depth
 
     with tool_errors():
         trace, waited = await api.get_trace(app_state(ctx).respan, trace_id, environment=environment,
@@ -494,13 +493,13 @@ async def get_trace(
     if waited:
         text += f"\n(The trace was not there at first: waited {waited:g} s for Respan to ingest it.)"
     span_records = [
-        SpanRecord(span_id=n.get("span_unique_id"), log_id=n.get("unique_id"), parent_id=n.get("span_parent_id"),
-                   name=n.get("span_name"), log_type=n.get("log_type"), model=n.get("model"),
+        SpanRecord(log_id=n.get("unique_id"), depth=depth, name=n.get("span_name"), log_type=n.get("log_type"),
+                   model=n.get("model"),
                    latency_s=n.get("latency") if isinstance(n.get("latency"), (int, float)) else None,
                    cost_usd=n.get("cost") if isinstance(n.get("cost"), (int, float)) else None,
                    prompt_tokens=n.get("prompt_tokens"), completion_tokens=n.get("completion_tokens"),
                    failed=span_failed(n))
-        for n in flat_spans(spans)[:shown]
+        for n, depth in spans_with_depth(spans)[:shown]
     ]  # fmt: skip
     output = TraceOutput(trace=TraceRecord(**record), spans=span_records, spans_total=total, waited_s=waited)
     return reply(ctx, text, output.model_dump(), more="call get_trace with fewer max_spans")
