@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     toolsets: Annotated[list[str], NoDecode] = Field(
         default=list(TOOLSETS), validation_alias=AliasChoices("RESPAN_MCP_TOOLSETS", "toolsets")
     )
+    # Prepended to every tool name (e.g. "respan_") where a client runs several servers whose generic names clash.
+    tool_prefix: str = Field(
+        default="", validation_alias="RESPAN_MCP_TOOL_PREFIX", max_length=24, pattern=r"^[a-z0-9_]*$"
+    )
     read_only: bool = Field(default=False, validation_alias=AliasChoices("RESPAN_MCP_READ_ONLY", "read_only"))
     cache_dir: Path | None = Field(default=None, validation_alias=AliasChoices("RESPAN_MCP_CACHE_DIR", "cache_dir"))
     max_result_tokens: int = Field(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -188,15 +189,31 @@ def describe_argument_errors(errors: list[dict[str, Any]], valid: list[str]) -> 
 # -- applying it to a server --------------------------------------------------------------------
 
 
-def apply_contract(server: Any) -> None:
+TOOL_NAMES: set[str] = set()  # every tool name this process has registered (unprefixed)
+_CALL_NAME = re.compile(r"\b([a-z]+(?:_[a-z]+)+)(?=\()")
+
+
+def prefixed_calls(text: str, prefix: str) -> str:
+    """`get_log(...)` as `respan_get_log(...)` when tool names carry a prefix (RESPAN_MCP_TOOL_PREFIX)."""
+    if not prefix:
+        return text
+    return _CALL_NAME.sub(lambda m: prefix + m.group(1) if m.group(1) in TOOL_NAMES else m.group(1), text)
+
+
+def apply_contract(server: Any, prefix: str = "") -> None:
     """Every registered tool: portable input schema, compact output schema, unknown arguments refused,
-    argument errors one line per bad argument."""
+    argument errors one line per bad argument; its name prefixed when asked (and the calls its description
+    suggests)."""
     from respan_mcp.sdk_compat import contract_tool, registered_tools
 
-    for tool in registered_tools(server):
+    tools = registered_tools(server)
+    TOOL_NAMES.update(tool.name for tool in tools)
+    for tool in tools:
         tool.parameters = portable(tool.parameters)
         tool.fn_metadata.output_schema = compact_output(tool.fn_metadata.output_schema)
-        contract_tool(server, tool)
+        if prefix:
+            tool.description = prefixed_calls(tool.description or "", prefix)
+        contract_tool(server, tool, prefix + tool.name)
 
 
 def drop_none(value: Any) -> Any:

@@ -72,11 +72,33 @@ def unexpected_error_text(tool: str, cause: BaseException | None) -> str:
     )
 
 
-def contract_tool(server: Any, tool: Any) -> None:
-    """Replace a registered Tool with a ContractTool carrying the same fields."""
+def contract_tool(server: Any, tool: Any, name: str | None = None) -> None:
+    """Replace a registered Tool with a ContractTool carrying the same fields (registered as `name`)."""
     cls = _contract_tool_class()
-    fields = {name: getattr(tool, name) for name in type(tool).model_fields}
-    server._tool_manager._tools[tool.name] = cls.model_construct(**fields)
+    fields = {field: getattr(tool, field) for field in type(tool).model_fields}
+    tools = server._tool_manager._tools
+    del tools[tool.name]
+    fields["name"] = name or tool.name
+    tools[fields["name"]] = cls.model_construct(**fields)
+
+
+def unknown_resources_not_found(server: Any) -> None:
+    """resources/read of a URI no resource or template matches: -32002 (the spec's "resource not found"),
+    where the SDK answers -32602."""
+    from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+    from mcp.shared.exceptions import MCPError
+
+    from respan_mcp.surface_errors import RESOURCE_NOT_FOUND
+
+    read = server.read_resource
+
+    async def read_resource(uri: Any, context: Any = None) -> Any:
+        try:
+            return await read(uri, context)
+        except ResourceNotFoundError as exc:
+            raise MCPError(code=RESOURCE_NOT_FOUND, message=str(exc), data={"uri": str(uri)}) from None
+
+    server.read_resource = read_resource
 
 
 def set_body(response: Any, body: bytes) -> None:

@@ -12,7 +12,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent
 
 from respan_mcp.config import Settings
-from respan_mcp.contract import drop_none
+from respan_mcp.contract import drop_none, prefixed_calls
 from respan_mcp.errors import UserError
 from respan_mcp.output import bound_structured, budget_chars, fit, next_steps, visible
 from respan_mcp.redact import scrub_held
@@ -95,7 +95,7 @@ def reply(ctx: Context, text: str, structured: dict[str, Any] | None = None, *, 
     Every result is scrubbed of the secrets the server holds, whatever its source."""
     settings = app_state(ctx).settings
     secrets = held_secrets(settings)
-    whole = text
+    whole = text = prefixed_calls(text, settings.tool_prefix)
     text = visible(scrub_held(fit(text, settings.max_result_tokens, more=more), secrets))
     clean = visible(drop_none(scrub_held(structured, secrets))) if structured is not None else None
     if clean is not None:

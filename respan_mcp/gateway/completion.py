@@ -125,14 +125,20 @@ class PartialAnswer(StreamCutError):
 async def collect(
     chunks: AsyncIterator[dict[str, Any]], on_text: Callable[[str], Awaitable[None]], interval: float
 ) -> dict[str, Any]:
-    """Fold a stream into one completion, calling `on_text(text so far)` at most every `interval` seconds."""
+    """Fold a stream into one completion, calling `on_text(text so far)`: at once for the first text, then at
+    most every `interval` seconds, and once more at the end with the whole text (so a fast model that streams
+    in under `interval` still shows as streaming, not as one late event)."""
     accumulator = CompletionAccumulator()
-    last_sent = 0.0
+    last_sent, sent_chars = 0.0, 0
     try:
         async for chunk in chunks:
-            if accumulator.feed(chunk) and time.monotonic() - last_sent >= interval:
-                last_sent = time.monotonic()
-                await on_text(accumulator.text())
+            if accumulator.feed(chunk) and (not sent_chars or time.monotonic() - last_sent >= interval):
+                last_sent, text = time.monotonic(), accumulator.text()
+                if text:
+                    sent_chars = len(text)
+                    await on_text(text)
     except StreamCutError as exc:
         raise PartialAnswer(exc, accumulator.text()) from None
+    if sent_chars and len(accumulator.text()) > sent_chars:
+        await on_text(accumulator.text())
     return accumulator.response()

@@ -22,6 +22,15 @@ def prompt_id_of(prompt: dict[str, Any]) -> str:
     return str(prompt.get("prompt_id") or prompt.get("id") or "")
 
 
+class NoVersionsError(PromptRenderError):
+    """A prompt made (with create_prompt, or in the UI) that has no version yet: nothing to read or render."""
+
+
+def has_no_versions(prompt: dict[str, Any]) -> bool:
+    """What a list answer says of a prompt: `current_version` null (documented) and nothing live."""
+    return "current_version" in prompt and not prompt.get("current_version") and not prompt.get("live_version")
+
+
 class PromptStore:
     def __init__(self, client: RespanClient, ttl: float) -> None:
         self.client = client
@@ -112,7 +121,10 @@ class PromptStore:
             raise PromptRenderError(f"version must be a number, 'latest', or omitted (deployed), not {version!r}")
         versions = await self.versions(prompt_id)
         if not versions:
-            raise PromptRenderError(f"prompt {prompt_id!r} has no versions yet")
+            raise NoVersionsError(
+                f"prompt {prompt_id!r} has no versions yet: add one with create_prompt_version (the prompt_authoring "
+                "toolset) or in the Respan platform"
+            )
         if version == "latest":
             return int(versions[0]["version"])
         deployed = [v for v in versions if v.get("is_deployed")]

@@ -37,7 +37,7 @@ from respan_mcp.errors import UserError
 from respan_mcp.output import compact_json, content_text, quoted, render_conversation
 from respan_mcp.prompts.format import render_params
 from respan_mcp.prompts.render import PromptVersion, render_version, variables_of
-from respan_mcp.prompts.store import PromptStore, prompt_id_of
+from respan_mcp.prompts.store import NoVersionsError, PromptStore, has_no_versions, prompt_id_of
 from respan_mcp.resource_list import add_resource_lister
 from respan_mcp.sdk_compat import lowlevel_server
 from respan_mcp.state import AppState, app_state
@@ -144,7 +144,8 @@ async def list_mcp_prompts(ctx: Any, params: PaginatedRequestParams | None) -> L
         return ListPromptsResult(prompts=[])  # no key yet: nothing to offer, nothing to fail
     store = state.prompts
     try:
-        prompts = await all_prompts(store)
+        # A prompt without a version cannot be got (nothing to render): it is not offered as an MCP prompt.
+        prompts = [p for p in await all_prompts(store) if not has_no_versions(p)]
     except UserError as exc:
         raise MCPError(code=INVALID_PARAMS, message=exc.message) from None
     found: list[Prompt | None] = [None] * min(len(prompts), MCP_PROMPT_LIMIT)
@@ -249,9 +250,14 @@ def register_surfaces(server: MCPServer) -> None:
     async def prompt_resource(prompt_id: str, ctx: Context) -> str:
         store = app_state(ctx).prompts
         with not_found_or_invalid(f"respan-prompt://{prompt_id}"):
-            version = await store.load(prompt_id, None)
+            try:  # the live version, else the newest draft (as prompts/get): whatever is listed can be read
+                prompt = await store.get(prompt_id)
+                version = await store.load(prompt_id, None if prompt.get("live_version") else "latest")
+            except NoVersionsError as exc:  # listed, so readable: what it is and what to do
+                return f"Respan prompt {prompt_id}: {exc.message}."
         templates = quoted("templates", render_conversation(version.messages)[0])
         return (
-            f"Respan prompt {prompt_id} v{version.version}\nParameters: {render_params(version.params)}\n"
+            f"Respan prompt {prompt_id} v{version.version}{'' if version.deployed else ' (newest draft, not deployed)'}"
+            f"\nParameters: {render_params(version.params)}\n"
             f"Variable defaults: {compact_json(version.defaults)}\n\n{templates}"
         )
