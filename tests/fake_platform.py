@@ -269,6 +269,8 @@ class Platform:
         if dataset_id not in self.datasets:
             return _error(404, "Not found.")
         rows = (body or {}).get("logs") if isinstance(body, dict) else None
+        if rows is None and isinstance(body, dict) and ("start_time" in body or "end_time" in body):
+            return self.edits.import_rows(request, body, fault)  # docs `logs-add`: a time range, on this path
         if not isinstance(rows, list) or not rows:
             return _error(400, "Validation error", errors={"logs": ["This field is required."]})
         errors, added = [], 0
@@ -302,7 +304,15 @@ class Platform:
         return JSONResponse(self.evaluators[evaluator_id], status_code=201)
 
     def list_evaluators(self, request: Request, body: Any, fault: Any) -> Response:
-        return self._list(request, list(self.evaluators.values()), None, None, body, "-created_at")
+        """`GET /evaluators/?page&page_size&search&type&score_value_type&starred&tags` (docs)."""
+        query = request.query_params
+        items = [
+            e
+            for e in self.evaluators.values()
+            if (not query.get("type") or e.get("type") == query["type"])
+            and (not query.get("search") or query["search"].lower() in str(e.get("name", "")).lower())
+        ]
+        return self._list(request, items, None, None, None, "-created_at")
 
     def get_evaluator(self, request: Request, body: Any, fault: Any) -> Response:
         evaluator = self.evaluators.get(request.path_params["evaluator_id"].split(":")[0])
@@ -318,15 +328,18 @@ class Platform:
         if evaluator["type"] == "human":
             return _error(400, "Human evaluators are scored through the Scores API, not run.")
         score = min(5, 1 + len(str(inputs.get("output", ""))) % 5)
-        return JSONResponse({"id": uuid.uuid4().hex[:8], "numerical_value": score, "is_passed": score >= 3,
-                             "cost": 0.0002, "evaluator_id": evaluator["id"], "evaluator_slug": evaluator["evaluator_slug"],
-                             "status": "success", "error_message": None, "inputs": inputs})  # fmt: skip
+        # The docs' answer (`apis/evaluate/evaluators/run`), as Corrections round 3 has it.
+        return JSONResponse({"score": score, "score_type": evaluator.get("score_value_type") or "numerical",
+                             "evaluation_result": {"score": score, "passed": score >= 3,
+                                                   "reasoning": f"Scored {score} of 5."},
+                             "execution_time": 0.42})  # fmt: skip
 
     # -- experiments ------------------------------------------------------------------------
 
     def list_experiments(self, request: Request, body: Any, fault: Any) -> Response:
         items = [
-            {k: v for k, v in e.items() if k not in ("workflow", "evaluator_ids")} for e in self.experiments.values()
+            {k: v for k, v in e.items() if k not in ("workflow", "evaluator_slugs", "evaluator_workflow_ids")}
+            for e in self.experiments.values()
         ]
         return self._list(request, items, None, None, body, "-created_at")
 
@@ -335,13 +348,20 @@ class Platform:
         return JSONResponse(experiment) if experiment else _error(404, "Not found.")
 
     def create_experiment(self, request: Request, body: Any, fault: Any) -> Response:
-        if not isinstance(body, dict) or not body.get("dataset_id") or not body.get("workflow"):
-            missing = [k for k in ("dataset_id", "workflow") if not (body or {}).get(k)]
+        body = dict(body) if isinstance(body, dict) else {}
+        if "workflows" in body:  # the docs' name for the steps
+            body["workflow"] = body.pop("workflows")
+        if not body.get("dataset_id") or not body.get("workflow"):
+            missing = [k for k in ("dataset_id", "workflow") if not body.get(k)]
             return _error(400, "Validation error", errors={k: ["This field is required."] for k in missing})
         if body["dataset_id"] not in self.datasets:
             return _error(400, f"Dataset {body['dataset_id']} not found.")
-        if body.get("evaluator_ids") and body.get("evaluator_workflow_ids"):
-            return _error(400, "Give evaluator_ids or evaluator_workflow_ids, not both.")
+        if bool(body.get("evaluator_slugs")) == bool(body.get("evaluator_workflow_ids")):
+            return _error(400, "Give evaluator_slugs or evaluator_workflow_ids, one of them.")
+        slugs = {e["evaluator_slug"] for e in self.evaluators.values()}
+        unknown = [s for s in body.get("evaluator_slugs") or [] if s not in slugs]
+        if unknown:
+            return _error(400, f"Evaluator {unknown[0]} not found.")
         for step in body["workflow"]:
             if step.get("type") == "prompt":
                 prompt_id = (step.get("config") or {}).get("prompt_id")
@@ -354,7 +374,8 @@ class Platform:
             "id": experiment_id, "name": body.get("name") or "Experiment", "description": body.get("description", ""),
             "dataset_id": dataset["id"], "dataset_name": dataset["name"], "workflow_count": len(body["workflow"]),
             "status": "running", "progress": 0, "created_at": iso_now(), "workflow": body["workflow"],
-            "evaluator_ids": body.get("evaluator_ids") or [],
+            "evaluator_slugs": body.get("evaluator_slugs") or [],
+            "evaluator_workflow_ids": body.get("evaluator_workflow_ids") or [],
         }  # fmt: skip
         self.experiment_rows[experiment_id] = []
         return JSONResponse(self.experiments[experiment_id], status_code=201)
@@ -363,7 +384,17 @@ class Platform:
         experiment_id = request.path_params["experiment_id"]
         if experiment_id not in self.experiments:
             return _error(404, "Not found.")
-        return self._list(request, self.experiment_rows.get(experiment_id, []), None, None, body, "id")
+        rows = [_cut_task_metrics(r) for r in self.experiment_rows.get(experiment_id, [])]
+        return self._list(request, rows, None, None, body, "id")
+
+
+def _cut_task_metrics(row: dict[str, Any]) -> dict[str, Any]:
+    """Lists cut a pipeline's `task_metrics[*].output` JSON to about 50 characters (the detail has it whole)."""
+    metrics = row.get("task_metrics")
+    if not isinstance(metrics, dict):
+        return row
+    cut = {k: {**v, "output": str(v.get("output"))[:50]} if isinstance(v, dict) else v for k, v in metrics.items()}
+    return {**row, "task_metrics": cut}
 
 
 def list_workflows(platform: Platform, request: Request, body: Any, fault: Any) -> Response:
@@ -406,7 +437,7 @@ def install(fake: FakeRespan) -> Platform:
     add("/api/datasets/{dataset_id}/", platform.get_dataset, ["GET"])
     add("/api/datasets/{dataset_id}/logs/list/", platform.list_dataset_rows, ["POST"])
     add("/api/datasets/{dataset_id}/logs/bulk/", platform.add_rows, ["POST"])
-    add("/api/evaluators/list/", platform.list_evaluators, ["POST"])
+    add("/api/evaluators/", platform.list_evaluators, ["GET"])
     add("/api/evaluators/", platform.create_evaluator, ["POST"])
     add("/api/evaluators/{evaluator_id}/", platform.get_evaluator, ["GET"])
     add("/api/evaluators/{evaluator_id}/run/", platform.run_evaluator, ["POST"])

@@ -126,15 +126,16 @@ class Edits:
         dataset = self._dataset(request)
         if dataset is None:
             return _error(404, "Not found.")
-        ids = (body or {}).get("evaluator_ids")
-        if not isinstance(ids, list) or not ids:
-            return _error(400, "Validation error", errors={"evaluator_ids": ["This field is required."]})
-        missing = [i for i in ids if i not in self.p.evaluators]
+        slugs = (body or {}).get("evaluator_slugs")  # slugs, not ids (docs `eval-reports-create`)
+        if not isinstance(slugs, list) or not slugs:
+            return _error(400, "Validation error", errors={"evaluator_slugs": ["This field is required."]})
+        known = {e["evaluator_slug"] for e in self.p.evaluators.values()}
+        missing = [s for s in slugs if s not in known]
         if missing:
             return _error(400, f"Evaluator {missing[0]} not found.")
-        runs = [{"task_id": uuid.uuid4().hex[:8], "name": f"Eval {i}", "evaluator_slug": self.p.evaluators[i]
-                 ["evaluator_slug"], "status": "running", "started_at": iso_now(), "completed_at": None,
-                 "error_message": None, "evaluated_logs_count": 0, "score": None} for i in ids]  # fmt: skip
+        runs = [{"task_id": uuid.uuid4().hex[:8], "name": f"Eval {s}", "evaluator_slug": s, "status": "running",
+                 "started_at": iso_now(), "completed_at": None, "error_message": None, "evaluated_logs_count": 0,
+                 "score": None} for s in slugs]  # fmt: skip
         self.eval_runs.setdefault(dataset["id"], [])[:0] = runs
         return JSONResponse(
             {"message": "Evaluation started", "task_ids": [r["task_id"] for r in runs]}, status_code=201
@@ -311,8 +312,7 @@ def install(platform: Platform) -> Edits:
     add("/api/datasets/{dataset_id}/", edits.update_dataset, ["PATCH"])
     add("/api/datasets/{dataset_id}/", edits.delete_dataset, ["DELETE"])
     # Named sub-paths first: `import` or `summary` must never be taken for a row id.
-    add("/api/datasets/{dataset_id}/logs/import/", edits.import_rows, ["POST"])
-    add("/api/datasets/{dataset_id}/logs/import/", edits.remove_rows, ["DELETE"])
+    add("/api/datasets/{dataset_id}/logs/delete/", edits.remove_rows, ["DELETE"])  # docs `logs-remove`
     add("/api/datasets/{dataset_id}/logs/summary/", edits.summary, ["POST"])
     add("/api/datasets/{dataset_id}/logs/{row_id}/", edits.get_row, ["GET"])
     add("/api/datasets/{dataset_id}/logs/{row_id}/", edits.update_row, ["PATCH"])

@@ -104,6 +104,8 @@ class FakeRespan:
         self.api_keys = set(api_keys or {API_KEY})
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
+        self.answer_hook: Callable[[Any], Any] | None = None  # rewrites every 2xx JSON answer (null-field tests)
+        self.strict = True  # unknown query parameters and body fields are a 400 naming them (tests/fake_schema.py)
         self.streams_started = 0
         self.streams_abandoned = 0
         self.routes: list[Route] = []
@@ -147,7 +149,7 @@ class FakeRespan:
         bare = path.rstrip("/")
 
         async def guarded(request: Request) -> Response:
-            return await self._handle(request, endpoint)
+            return await self._handle(request, endpoint, request.method, path)
 
         self.routes.append(Route(bare, guarded, methods=methods))
         self.routes.append(Route(bare + "/", guarded, methods=methods))
@@ -188,7 +190,9 @@ class FakeRespan:
     def last(self, path: str) -> Recorded:
         return next(r for r in reversed(self.requests) if path in r.path)
 
-    async def _handle(self, request: Request, endpoint: Callable[..., Any]) -> Response:
+    async def _handle(
+        self, request: Request, endpoint: Callable[..., Any], method: str = "", route: str = ""
+    ) -> Response:
         raw = await request.body()
         try:
             body = json.loads(raw) if raw else None
@@ -202,6 +206,12 @@ class FakeRespan:
             return drf_error(401, "Authentication credentials were not provided.")
         if auth[7:] not in self.api_keys:
             return drf_error(401, "Invalid API key.")
+        if route and self.strict:
+            from tests.fake_schema import refused
+
+            problem = refused(method, route, dict(request.query_params), body)
+            if problem:
+                return drf_error(400, problem)
         fault = self._take_fault(request)
         if fault is not None:
             if fault.delay:
@@ -220,6 +230,8 @@ class FakeRespan:
         result = endpoint(request, body, fault)
         if asyncio.iscoroutine(result):
             result = await result
+        if self.answer_hook is not None and isinstance(result, JSONResponse) and result.status_code < 300:
+            result = JSONResponse(self.answer_hook(json.loads(result.body)), status_code=result.status_code)
         return result
 
     # -- gateway -----------------------------------------------------------------------

@@ -197,6 +197,26 @@ async def test_search_logs_fields_are_redacted(client: Client, fake: FakeRespan)
         assert secret not in text
 
 
+async def test_get_log_redacts_metadata_and_every_field_it_shows(client: Client, fake: FakeRespan) -> None:
+    """Issue 23: removing get_log's redaction left the suite green (the old test looked in full_request, a
+    field get_log never shows). Secrets here sit where get_log does show them: metadata, input, the error."""
+    import json
+
+    from tests.fake_logs import PROVIDER_SECRET
+
+    log = fake.logs.logs[-1]
+    log["metadata"] = {"OPENAI_API_KEY": "plainvalue-123456", "x-respan-api-key": "abcdef", "feature": "chat"}
+    log["input"] = json.dumps([{"role": "user", "content": f"my key is {PROVIDER_SECRET}"}])
+    log["error_message"] = f"provider rejected {PROVIDER_SECRET}"
+    result = await client.call_tool("get_log", {"log_id": log["unique_id"]})
+    text, data = text_of(result), json.dumps(result.structured_content)
+    assert not result.is_error and "feature" in text and "feature" in data
+    for shown in (text, data):
+        for secret in (PROVIDER_SECRET, "plainvalue-123456", "abcdef"):
+            assert secret not in shown, secret
+    assert '"OPENAI_API_KEY":"[redacted]"' in text.replace(" ", "")
+
+
 def test_secret_names_and_shapes_are_redacted() -> None:
     from respan_mcp.redact import REDACTED, is_secret_key, redact
 

@@ -51,7 +51,7 @@ async def test_import_logs_into_a_dataset_from_a_search(full: Client, fake: Fake
     before = len(fake.platform.dataset_rows["ds_golden"])
     imported, text = await call(full, "import_dataset_rows", dataset_id="ds_golden", from_search=cursor, sampling=50)
     assert not imported.is_error and "background" in text, text
-    body = sent(fake, "POST", "/datasets/ds_golden/logs/import")[-1]
+    body = sent(fake, "POST", "/datasets/ds_golden/logs/bulk")[-1]  # the docs' path for a time range
     assert body["filters"]["model"] == {"operator": "", "value": ["gpt-4o-mini"]}
     assert body["filters"]["environment"] == {"operator": "", "value": ["production"]}
     assert body["sampling_percentage"] == 50 and body["start_time"] < body["end_time"]

@@ -164,7 +164,8 @@ async def test_evaluators_and_experiments(full: Client, fake: FakeRespan) -> Non
     human, text = await call(full, "run_evaluator", evaluator_id="evl_human", input="a", output="b")
     assert human.is_error and "Scores API" in text
     exp, text = await call(full, "get_experiment", experiment_id="exp_1")
-    assert exp.structured_content["scores"] == [{"evaluator": "relevance", "rows": 3, "average": 4.0}]
+    assert exp.structured_content["scores"] == [{"evaluator": "relevance", "rows": 3, "average": 4.0, "min": 3.0,
+                                                 "max": 5.0}]  # fmt: skip
     results, text = await call(full, "get_experiment_results", experiment_id="exp_1", limit=2)
     assert len(rows(results.structured_content["rows"])) == 2 and results.structured_content["next_cursor"]
     more, _ = await call(full, "get_experiment_results", cursor=results.structured_content["next_cursor"])
@@ -172,8 +173,10 @@ async def test_evaluators_and_experiments(full: Client, fake: FakeRespan) -> Non
     started, text = await call(full, "create_experiment", dataset_id="ds_golden", model="gpt-4o-mini",
                                evaluator_ids=["evl_relevance"], parameters={"temperature": 0})  # fmt: skip
     assert not started.is_error, text
-    assert fake.last("/v2/experiments/").body["workflow"] == [
-        {"type": "completion", "config": {"model": "gpt-4o-mini", "temperature": 0}}]  # fmt: skip
+    sent = fake.last("/v2/experiments/").body  # the docs' form: `workflows` and evaluator slugs, never ids
+    assert sent["workflows"] == [{"type": "completion", "config": {"model": "gpt-4o-mini", "temperature": 0}}]
+    assert sent["evaluator_slugs"] == [fake.platform.evaluators["evl_relevance"]["evaluator_slug"]]
+    assert "evaluator_ids" not in sent and "workflow" not in sent
     undeployed, text = await call(full, "create_experiment", dataset_id="ds_golden", prompt_id="p_draft",
                                   evaluator_ids=["evl_relevance"])  # fmt: skip
     assert undeployed.is_error and "not found" in text
@@ -214,7 +217,8 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
                 for tool, args, key in [
                     ("create_dataset", {"name": "e2e", "empty": True}, "id"),
                     ("create_evaluator", {"name": "Tone", "definition": "Is {{output}} polite?"}, "id"),
-                    ("create_experiment", {"dataset_id": "ds_golden", "model": "gpt-4o", "evaluator_ids": ["x"]}, "id"),
+                    ("create_experiment", {"dataset_id": "ds_golden", "model": "gpt-4o",
+                                           "evaluator_ids": ["evl_relevance"]}, "id"),
                     ("create_workflow", {"type": "automations", "name": "e2e", "tasks": [
                         {"id": "t1", "type": "notification", "config": {"message_template": "hi"}}]}, "workflow_id"),
                 ]:  # fmt: skip

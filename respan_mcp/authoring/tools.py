@@ -24,12 +24,18 @@ from respan_mcp.state import app_state, reply, tool_errors
 
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 CHANGES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
-# Version fields a caller may set besides messages and model (anything else goes to Respan as given).
+# Version parameters the API takes besides messages, model, variables and description (SDK 0.1.49, Corrections
+# round 3): a fixed list; `stop` and `n` are not among them.
+VERSION_PARAMETERS = (
+    "thinking", "stream", "temperature", "max_tokens", "top_p", "frequency_penalty", "presence_penalty",
+    "reasoning_effort", "verbosity", "seed", "fallback_models", "load_balance_models", "tools", "tool_choice",
+    "response_format", "json_schema", "is_enforcing_response_format",
+)  # fmt: skip
 Messages = Annotated[
     list[dict[str, Any]], Field(description="[{role, content}]; content may use {{variable}} placeholders")
 ]
 Parameters = Annotated[
-    JsonObject | None, Field(description="temperature, max_tokens, top_p, response_format, tools, stream, ...")
+    JsonObject | None, Field(description="temperature, max_tokens, top_p, response_format, tools, seed, ...")
 ]
 Variables = Annotated[JsonObject | None, Field(description="Variable defaults {name: value}")]
 
@@ -51,6 +57,12 @@ def _version_body(
     body: dict[str, Any] = dict(parameters or {})
     if body.pop("deploy", None) is not None:
         raise ToolError("deploy is not a parameter here: deploy with deploy_prompt_version (it previews first).")
+    unknown = sorted(set(body) - set(VERSION_PARAMETERS))
+    if unknown:
+        raise ToolError(
+            f"A prompt version does not take {', '.join(unknown)} (Respan refuses it). Parameters it takes: "
+            f"{', '.join(VERSION_PARAMETERS)}; messages, model, variables and description are arguments of their own."
+        )
     for key, value in (
         ("messages", messages),
         ("model", model),

@@ -69,8 +69,8 @@ def render_customer(detail: dict[str, Any], usage: dict[str, Any] | None, window
         f"Budget: {budget}"
         + (f"; spent this period {fmt_cost(spent)}" if spent is not None else "")
         + (
-            f" ({detail.get('period_start', '')[:10]} → {detail.get('period_end', '')[:10]})"
-            if detail.get("period_start")
+            f" ({str(detail.get('period_start') or '?')[:10]} → {str(detail.get('period_end') or 'open')[:10]})"
+            if detail.get("period_start") or detail.get("period_end")
             else ""
         )
     )

@@ -123,9 +123,7 @@ async def update_customer_budget(
     ctx: Context,
     customer_identifier: Annotated[str, Field(description="The customer's identifier")],
     period_budget: Annotated[float | None, Field(ge=0, description="USD per period")] = None,
-    budget_duration: Annotated[
-        Literal["daily", "weekly", "monthly", "yearly"] | None, Field(description="The period")
-    ] = None,
+    budget_duration: Annotated[Literal["daily", "weekly", "monthly"] | None, Field(description="The period")] = None,
     total_budget: Annotated[float | None, Field(ge=0, description="Lifetime USD")] = None,
     remove_limits: Annotated[bool, Field(description="true: no budget at all")] = False,
     environment: Environment = "prod",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from respan_mcp.errors import RespanError
 from respan_mcp.logs.api import results
 from respan_mcp.paths import api_path
 
@@ -13,17 +14,58 @@ if TYPE_CHECKING:
 MAX_SCORED_ROWS = 1000  # rows read to average an experiment's scores (the backend's own summary is unreliable)
 
 
-LIST_PATHS = {"datasets": "datasets/list/", "evaluators": "evaluators/list/", "experiments": "v2/experiments/list/",
-              "workflows": "workflows/list/"}  # fmt: skip
+LIST_PATHS = {"datasets": "datasets/list/", "experiments": "v2/experiments/list/", "workflows": "workflows/list/"}
 ITEM_PATHS = {"datasets": "datasets/{id}/", "evaluators": "evaluators/{id}/", "experiments": "v2/experiments/{id}/",
              "workflows": "workflows/{id}/"}  # fmt: skip
+
+
+# -- one operation, two forms: the docs' first, the SDK's or the official server's once if refused ----------
+
+Form = tuple[str, str, "dict[str, Any] | None", "dict[str, Any] | None"]  # method, path, query, body
+_WORKED: dict[str, int] = {}  # operation -> the form that last worked (tried first from then on)
+
+
+def _form_refused(exc: RespanError) -> bool:
+    """A 404/405, or a 400 naming a field the endpoint does not know: this form is not the API's."""
+    if exc.status in (404, 405):
+        return True
+    said = f"{exc.detail or ''} {exc.message}".lower()
+    return exc.status == 400 and any(
+        w in said for w in ("unknown field", "unexpected field", "not allowed", "unrecognized")
+    )
+
+
+async def either(client: RespanClient, operation: str, forms: list[Form], what: str, *, read: bool = False) -> Any:
+    """The answer of the first form the API takes; which one worked is remembered for the process."""
+    first = _WORKED.get(operation, 0)
+    order = [first, *(i for i in range(len(forms)) if i != first)][:2]  # the other form once, no more
+    refused: RespanError | None = None
+    for i in order:
+        method, path, query, body = forms[i]
+        try:
+            data = await client.request(method, path, params=query, json_body=body, read=read, what=what)
+        except RespanError as exc:
+            if not _form_refused(exc):
+                raise
+            refused = refused or exc
+            continue
+        _WORKED[operation] = i
+        return data
+    assert refused is not None
+    raise refused
 
 
 async def list_page(
     client: RespanClient, kind: str, page: int, limit: int, what: str, filters: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of datasets, evaluators, experiments or workflows (their lists are POSTs with filters)."""
+    """One page of datasets, evaluators, experiments or workflows (their lists are POSTs with filters, except
+    evaluators: `GET /evaluators/` with query filters in the docs, the POST list in older SDKs)."""
     params = {"page": page, "page_size": limit}
+    if kind == "evaluators":
+        query = {**params, **{k: v for k, v in (filters or {}).items() if isinstance(v, (str, int, bool))}}
+        forms: list[Form] = [("GET", "evaluators/", query, None),
+                             ("POST", "evaluators/list/", params, {"filters": filters or {}})]  # fmt: skip
+        return results(await either(client, "list_evaluators", forms, what, read=True))
     body = {"filters": filters or {}}
     data = await client.request("POST", LIST_PATHS[kind], params=params, json_body=body, read=True, what=what)
     return results(data)
@@ -64,8 +106,22 @@ async def run_evaluator(client: RespanClient, evaluator_id: str, inputs: dict[st
     return await _write(client, api_path("evaluators/{id}/run/", id=evaluator_id), {"inputs": inputs}, "run_evaluator")
 
 
-async def create_experiment(client: RespanClient, body: dict[str, Any]) -> dict[str, Any]:
-    return await _write(client, "v2/experiments/", body, "create_experiment")
+async def create_experiment(
+    client: RespanClient, body: dict[str, Any], evaluators: list[str], pipelines: list[str]
+) -> dict[str, Any]:
+    """Scored by evaluators: the docs' `{workflows, evaluator_slugs}`, else the SDK's `{workflow,
+    evaluator_slugs}`; by evaluation pipelines: the official server's `{workflow, evaluator_workflow_ids}`."""
+    steps = body.pop("workflow")
+    if pipelines:
+        return await _write(client, "v2/experiments/", {**body, "workflow": steps, "evaluator_workflow_ids": pipelines},
+                            "create_experiment")  # fmt: skip
+    slugs = await evaluator_slugs(client, evaluators)
+    forms: list[Form] = [
+        ("POST", "v2/experiments/", None, {**body, "workflows": steps, "evaluator_slugs": slugs}),
+        ("POST", "v2/experiments/", None, {**body, "workflow": steps, "evaluator_slugs": slugs}),
+    ]
+    data = await either(client, "create_experiment", forms, "create_experiment")
+    return data if isinstance(data, dict) else {}
 
 
 async def experiment_rows(
@@ -136,12 +192,20 @@ async def delete_dataset_row(client: RespanClient, dataset_id: str, row_id: str)
 
 
 async def remove_all_dataset_rows(client: RespanClient, dataset_id: str) -> dict[str, Any]:
-    path = api_path("datasets/{id}/logs/import/", id=dataset_id)  # a DELETE with a JSON body (SDK, official server)
-    return await _call(client, "DELETE", path, "remove_dataset_rows", {"is_deleting_all_logs": True})
+    """A DELETE with a JSON body: `logs/delete/` (docs), else `logs/import/` (SDK, official server)."""
+    body = {"is_deleting_all_logs": True}
+    forms: list[Form] = [("DELETE", api_path(p, id=dataset_id), None, body)
+                         for p in ("datasets/{id}/logs/delete/", "datasets/{id}/logs/import/")]  # fmt: skip
+    data = await either(client, "remove_dataset_rows", forms, "remove_dataset_rows")
+    return data if isinstance(data, dict) else {}
 
 
 async def import_dataset_rows(client: RespanClient, dataset_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    return await _write(client, api_path("datasets/{id}/logs/import/", id=dataset_id), body, "import_dataset_rows")
+    """Logs of a time range into a dataset: `logs/bulk/` with the range (docs), else `logs/import/` (SDK)."""
+    forms: list[Form] = [("POST", api_path(p, id=dataset_id), None, body)
+                         for p in ("datasets/{id}/logs/bulk/", "datasets/{id}/logs/import/")]  # fmt: skip
+    data = await either(client, "import_dataset_rows", forms, "import_dataset_rows")
+    return data if isinstance(data, dict) else {}
 
 
 async def dataset_summary(client: RespanClient, dataset_id: str) -> dict[str, Any]:
@@ -150,9 +214,29 @@ async def dataset_summary(client: RespanClient, dataset_id: str) -> dict[str, An
     return data if isinstance(data, dict) else {}
 
 
-async def evaluate_dataset(client: RespanClient, dataset_id: str, evaluator_ids: list[str]) -> dict[str, Any]:
+async def evaluator_slugs(client: RespanClient, given: list[str]) -> list[str]:
+    """Slugs for evaluators given by id or by slug (scoring takes slugs: docs `eval-reports-create`)."""
+    slugs = []
+    for value in given:
+        try:
+            evaluator = await get(client, "evaluators", value)
+        except RespanError as exc:
+            if exc.status != 404:
+                raise
+            evaluator = {}  # not an id: taken as a slug
+        slugs.append(str(evaluator.get("evaluator_slug") or value))
+    return slugs
+
+
+async def evaluate_dataset(client: RespanClient, dataset_id: str, evaluators: list[str]) -> dict[str, Any]:
     path = api_path("datasets/{id}/eval-reports/create/", id=dataset_id)
-    return await _write(client, path, {"evaluator_ids": evaluator_ids}, "evaluate_dataset")
+    slugs = await evaluator_slugs(client, evaluators)
+    forms: list[Form] = [
+        ("POST", path, None, {"evaluator_slugs": slugs}),
+        ("POST", path, None, {"evaluator_ids": slugs}),
+    ]
+    data = await either(client, "evaluate_dataset", forms, "evaluate_dataset")
+    return data if isinstance(data, dict) else {}
 
 
 async def commit_evaluator(client: RespanClient, evaluator_id: str, note: str | None) -> dict[str, Any]:

@@ -212,6 +212,7 @@ class EvaluatorRun(BaseModel):
     evaluator_id: str
     score: float | None = None
     passed: bool | None = None
+    reasoning: str | None = None
     cost_usd: float | None = None
     status: str | None = None
     error: str | None = None
@@ -246,18 +247,24 @@ async def run_evaluator(
     from respan_mcp.evals.format import score_value
 
     score = score_value(result)
-    passed = result.get("is_passed") if isinstance(result.get("is_passed"), bool) else None
+    given = result.get("evaluation_result")
+    verdict: dict[str, Any] = given if isinstance(given, dict) else {}
+    passed = next((v for v in (result.get("is_passed"), verdict.get("passed")) if isinstance(v, bool)), None)
+    reasoning = clip(str(verdict.get("reasoning") or ""), 600) or None
     text = (
         f"Evaluator {evaluator_id}: score {score if score is not None else '-'}"
         + (f", {'passed' if passed else 'failed'}" if passed is not None else "")
         + (f" ({result.get('error_message')})" if result.get("error_message") else "")
+        + (f"\nReasoning: {reasoning}" if reasoning else "")
     )
+    cost = result.get("cost")
     run = EvaluatorRun(
         evaluator_id=evaluator_id,
         score=score,
         passed=passed,
-        cost_usd=result.get("cost"),
-        status=result.get("status"),
-        error=result.get("error_message"),
+        reasoning=reasoning,
+        cost_usd=cost if isinstance(cost, (int, float)) else None,
+        status=result.get("status") if isinstance(result.get("status"), str) else None,
+        error=result.get("error_message") if isinstance(result.get("error_message"), str) else None,
     )
     return reply(ctx, text, run.model_dump())

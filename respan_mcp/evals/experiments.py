@@ -10,11 +10,13 @@ from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from respan_mcp.contract import JsonObject
+from respan_mcp.errors import UserError
 from respan_mcp.evals import api
 from respan_mcp.evals.common import Cursor, Limit, ListPage, list_kind, next_page, resume
 from respan_mcp.evals.format import (
     MAX_SPANS,
     experiment_record,
+    pipeline_scores_cut,
     render_rows,
     row_record,
     row_value_lines,
@@ -49,6 +51,36 @@ class ExperimentDetail(BaseModel):
     rows_total: int
 
 
+MAX_ROW_DETAILS = 100  # row details fetched to read pipeline scores that a list cut short
+
+
+async def _with_whole_pipeline_scores(
+    client: Any, experiment_id: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rows whose pipeline scores the list cut short, replaced by their detail (bounded, 8 at a time)."""
+    import anyio
+
+    cut = [i for i, row in enumerate(rows) if pipeline_scores_cut(row)][:MAX_ROW_DETAILS]
+    if not cut:
+        return rows
+    rows = list(rows)
+    limiter = anyio.Semaphore(8)
+
+    async def fetch(i: int) -> None:
+        async with limiter:
+            try:
+                detail = await api.experiment_row(client, experiment_id, str(rows[i].get("id") or ""))
+            except UserError:  # that row stays unscored; the others still count
+                return
+        if detail:
+            rows[i] = {**rows[i], "task_metrics": detail.get("task_metrics") or rows[i].get("task_metrics")}
+
+    async with anyio.create_task_group() as group:
+        for i in cut:
+            group.start_soon(fetch, i)
+    return rows
+
+
 async def get_experiment(
     ctx: Context, experiment_id: Annotated[str, Field(description="The experiment's id")]
 ) -> Annotated[CallToolResult, ExperimentDetail]:
@@ -56,6 +88,7 @@ async def get_experiment(
     with tool_errors():
         experiment = await api.get(client, "experiments", experiment_id)
         rows, total = await api.all_experiment_rows(client, experiment_id)
+        rows = await _with_whole_pipeline_scores(client, experiment_id, rows)
     record = experiment_record(experiment)
     averages = score_averages(rows)
     lines = [
@@ -66,7 +99,13 @@ async def get_experiment(
         lines.append("workflow: " + compact_json(experiment["workflow"], 300))
     lines.append(
         "Score averages (from the rows): "
-        + ("; ".join(f"{a['evaluator']} {a['average']:g} over {a['rows']} rows" for a in averages) or "none yet")
+        + (
+            "; ".join(
+                f"{a['evaluator']} {a['average']:g} (min {a['min']:g}, max {a['max']:g}) over {a['rows']} rows"
+                for a in averages
+            )
+            or "none yet"
+        )
     )
     if total > len(rows):
         lines.append(f"(averaged over the first {len(rows)} of {total} rows)")
@@ -81,7 +120,7 @@ async def create_experiment(
     ctx: Context,
     dataset_id: Annotated[str, Field(description="The dataset to run on")],
     evaluator_ids: Annotated[
-        list[str] | None, Field(min_length=1, description="Evaluators that score each row")
+        list[str] | None, Field(min_length=1, description="Evaluators (ids or slugs) that score each row")
     ] = None,
     prompt_id: Annotated[str | None, Field(description="Run this managed prompt (a deployed version)")] = None,
     prompt_version: Annotated[int | None, Field(description="Its version (default: the deployed one)")] = None,
@@ -106,14 +145,11 @@ async def create_experiment(
         workflow = [{"type": "prompt", "config": config}]
     else:
         workflow = [{"type": "completion", "config": {"model": model, **(parameters or {})}}]
-    body = {
-        "dataset_id": dataset_id,
-        "workflow": workflow,
-        **({"evaluator_ids": evaluator_ids} if evaluator_ids else {"evaluator_workflow_ids": pipeline_ids}),
-        **({"name": name} if name else {}),
-    }
+    body = {"dataset_id": dataset_id, "workflow": workflow, **({"name": name} if name else {})}
     with tool_errors():
-        created = await api.create_experiment(app_state(ctx).respan, body)
+        created = await api.create_experiment(
+            app_state(ctx).respan, body, list(evaluator_ids or []), list(pipeline_ids or [])
+        )
     record = experiment_record(created)
     text = (
         f"Started experiment {record['id']} on dataset {dataset_id} ({record['status'] or 'queued'}). It runs in "

@@ -54,7 +54,12 @@ def render_table(records: list[dict[str, Any]], columns: list[str], count: int, 
 
 
 def score_value(score: dict[str, Any]) -> float | None:
-    for key in SCORE_FIELDS:
+    """One number from a score record: the SDK's typed values, or the docs' `score` (also inside
+    `evaluation_result`); booleans as 1/0."""
+    result = score.get("evaluation_result")
+    if isinstance(result, dict) and not any(isinstance(score.get(k), (int, float)) for k in SCORE_FIELDS):
+        score = {**result, **{k: v for k, v in score.items() if k != "evaluation_result" and v is not None}}
+    for key in (*SCORE_FIELDS, "score", "primary_score"):
         value = score.get(key)
         if isinstance(value, bool):
             return 1.0 if value else 0.0
@@ -64,21 +69,46 @@ def score_value(score: dict[str, Any]) -> float | None:
 
 
 def score_averages(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per evaluator: rows scored and the mean (booleans count as 1/0), from the rows themselves."""
+    """Per evaluator: rows scored, the mean, the lowest and the highest (booleans count as 1/0)."""
     values: dict[str, list[float]] = defaultdict(list)
     for row in rows:
         for name, value in row_scores(row).items():
             if value is not None:
                 values[name].append(value)
     return [
-        {"evaluator": name, "rows": len(v), "average": round(sum(v) / len(v), 4)} for name, v in sorted(values.items())
+        {"evaluator": name, "rows": len(v), "average": round(sum(v) / len(v), 4), "min": min(v), "max": max(v)}
+        for name, v in sorted(values.items())
     ]
 
 
 def row_scores(row: dict[str, Any]) -> dict[str, float | None]:
-    """A row's scores by evaluator (slug when known): one number each, booleans as 1/0."""
-    return {str(s.get("evaluator_slug") or k): score_value(s) for k, s in (row.get("scores") or {}).items()
-            if isinstance(s, dict)}  # fmt: skip
+    """A row's scores by evaluator (slug or name when known): one number each, booleans as 1/0. Direct runs keep
+    them in `scores`; rows scored by an evaluation pipeline in `task_metrics[<task>].output` (a JSON string)."""
+    given = row.get("scores")
+    scores: dict[str, Any] = given if isinstance(given, dict) else {}
+    direct = {str(s.get("evaluator_slug") or k): score_value(s) for k, s in scores.items() if isinstance(s, dict)}
+    return {**pipeline_scores(row), **direct}
+
+
+def pipeline_scores(row: dict[str, Any]) -> dict[str, float | None]:
+    """Scores an evaluation pipeline left in `task_metrics`: `{workflow_type: "eval", output: {primary_score,
+    evaluator_id, evaluator_name}}` as JSON text (whole in a row's detail; cut short in lists, then unread)."""
+    out: dict[str, float | None] = {}
+    given = row.get("task_metrics")
+    metrics: dict[str, Any] = given if isinstance(given, dict) else {}
+    for task, metric in metrics.items():
+        data = loads_if_json(metric.get("output") if isinstance(metric, dict) else None)
+        inner = data.get("output") if isinstance(data, dict) else None
+        if isinstance(inner, dict) and "primary_score" in inner:
+            name = inner.get("evaluator_slug") or inner.get("evaluator_name") or inner.get("evaluator_id") or task
+            out[str(name)] = score_value(inner)
+    return out
+
+
+def pipeline_scores_cut(row: dict[str, Any]) -> bool:
+    """Whether a listed row has pipeline scores that the list cut short (its detail has them whole)."""
+    metrics = row.get("task_metrics") if isinstance(row.get("task_metrics"), dict) else {}
+    return bool(metrics) and not pipeline_scores(row)
 
 
 def row_record(row: dict[str, Any]) -> dict[str, Any]:
