@@ -22,14 +22,18 @@ def run_doctor(
     transport: httpx.AsyncBaseTransport | None = None,
     out: Callable[[str], None] | None = None,
 ) -> int:
-    """Print one line per check (✔ / ✘ with the fix); return 0 when all pass."""
+    """Print one line per check (✔ / ✘ with the fix, ! for a warning); return 0 when the server can serve.
+
+    A docs index not built yet is a warning, not a failure: the first search builds it (online), and the
+    line says the command that builds it now."""
     write = out or (lambda line: print(line, file=sys.stdout))
     failures = 0
 
-    def check(ok: bool, line: str, fix: str = "") -> None:
+    def check(ok: bool, line: str, fix: str = "", *, warning: bool = False) -> None:
         nonlocal failures
-        failures += 0 if ok else 1
-        write(f"{'✔' if ok else '✘'} {line}" + (f"\n    → {fix}" if fix and not ok else ""))
+        failures += 0 if ok or warning else 1
+        mark = "✔" if ok else "!" if warning else "✘"
+        write(f"{mark} {line}" + (f"\n    → {fix}" if fix and not ok else ""))
 
     key = settings.api_key.get_secret_value() if settings.api_key else None
     check(
@@ -46,7 +50,7 @@ def run_doctor(
     from respan_mcp.docs.store import index_status
 
     status = index_status(settings)
-    check(status.ok, f"docs index: {status.summary}", status.fix)
+    check(status.ok, f"docs index: {status.summary}", status.fix, warning=True)
     if status.ok:
         from respan_mcp.docs.semantic.control import describe
         from respan_mcp.docs.store import index_path

@@ -284,17 +284,27 @@ async def test_huge_backend_answer_is_refused_not_read(tmp_path: Any, fake: Fake
         assert result.is_error and "larger than 100,000 bytes" in text_of(result)
 
 
-def test_stdio_overlong_line_is_dropped() -> None:
+def test_stdio_overlong_line_is_dropped_and_its_request_answered() -> None:
     import io
 
-    from respan_mcp.stdio import TOO_LONG, BoundedLines
+    from respan_mcp.stdio import BoundedLines, TooLong
 
-    stream = io.BytesIO(b'{"a": 1}\n' + b"x" * 50_000 + b"\n" + b'{"b": 2}\n')
+    big = b'{"jsonrpc":"2.0","id":"req-7","method":"tools/call","params":{"x":"' + b"x" * 50_000 + b'"}}\n'
+    stream = io.BytesIO(b'{"a": 1}\n' + big + b"y" * 30_000 + b"\n" + b'{"b": 2}\n')
+    refused: list[TooLong] = []
 
     async def collect() -> list[str]:
-        return [line async for line in BoundedLines(stream, 10_000)]
+        lines = BoundedLines(stream, 10_000)
 
-    assert anyio.run(collect) == ['{"a": 1}\n', TOO_LONG, '{"b": 2}\n']
+        async def refuse(line: TooLong) -> None:
+            refused.append(line)
+
+        lines.refuse = refuse
+        return [line async for line in lines]
+
+    assert anyio.run(collect) == ['{"a": 1}\n', '{"b": 2}\n']
+    assert [r.id for r in refused] == ["req-7"]  # the line of y's had no id: nothing to answer
+    assert refused[0].size == len(big)
 
 
 async def test_proxy_credentials_never_shown(tmp_path: Any) -> None:

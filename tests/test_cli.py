@@ -44,6 +44,15 @@ def test_doctor_all_good(tmp_path: Path, fake: FakeRespan) -> None:
     assert "rsp-test-key-0123456789" not in text
 
 
+def test_doctor_passes_on_a_fresh_install_with_a_good_key(tmp_path: Path, fake: FakeRespan) -> None:
+    """Issue 23: a fresh install exited 1 only because the docs index was not built yet."""
+    lines: list[str] = []
+    code = run_doctor(make_settings(tmp_path), transport=fake.transport(), out=lines.append)
+    text = "\n".join(lines)
+    assert code == 0, text
+    assert "! docs index: no index" in text and "respan-mcp docs sync" in text
+
+
 def test_doctor_says_what_to_fix(tmp_path: Path, fake: FakeRespan) -> None:
     lines: list[str] = []
     fake.api_keys = {"another"}
@@ -51,7 +60,7 @@ def test_doctor_says_what_to_fix(tmp_path: Path, fake: FakeRespan) -> None:
     text = "\n".join(lines)
     assert code == 1
     assert "✘ Respan answers with this key" in text and "401" in text and "RESPAN_API_KEY" in text
-    assert "✘ docs index: no index" in text and "respan-mcp docs sync" in text
+    assert "! docs index: no index" in text and "respan-mcp docs sync" in text
     lines.clear()
     assert run_doctor(make_settings(tmp_path, api_key=None), out=lines.append) == 1
     assert "✘ API key: not set" in "\n".join(lines)

@@ -495,3 +495,26 @@ def test_benchmark_question_sets_are_well_formed() -> None:
             assert 1 <= len(item.get("also") or alternates[item["q"]]) <= 3  # rewordings for every question
             assert item["q"] not in seen, item["q"]  # no question is in two sets
             seen.add(item["q"])
+
+
+@pytest.mark.anyio
+async def test_an_unchanged_folder_resync_reads_nothing_anew(tmp_path: Path) -> None:
+    """Issue 23: re-syncing an unchanged local folder re-read and reported every page as downloaded."""
+    import shutil
+
+    from tests.docs_site_server import SITE
+
+    folder = tmp_path / "docs"
+    shutil.copytree(SITE, folder)
+    service = DocsService(make_settings(tmp_path, docs_source=str(folder)))
+    first = await service.sync()
+    assert first.fetched == first.pages > 0
+    built = service.path.stat().st_mtime_ns
+    again = await service.sync()
+    assert again.fetched == 0 and again.not_modified == first.pages and "0 read anew" in again.summary()
+    page = next(p for p in folder.rglob("*.md*") if p.is_file())
+    page.write_text(page.read_text() + "\n\nOne more line.\n")
+    changed = await service.sync()
+    assert changed.fetched == 1 and changed.not_modified == first.pages - 1
+    assert service.path.stat().st_mtime_ns != built
+    await service.aclose()

@@ -153,9 +153,8 @@ def _deadline(seconds: int) -> Iterator[None]:
 
 def test_malformed_json_rpc_on_stdio(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESPAN_")}
-    env.update(
-        {"RESPAN_API_KEY": API_KEY, "RESPAN_BASE_URL": "http://127.0.0.1:9", "RESPAN_MCP_CACHE_DIR": str(tmp_path)}
-    )
+    env.update({"RESPAN_API_KEY": API_KEY, "RESPAN_BASE_URL": "http://127.0.0.1:9", "RESPAN_MCP_CACHE_DIR": str(tmp_path),
+                "RESPAN_MCP_STDIO_MAX_LINE": "20000"})  # fmt: skip
     garbage = [
         "this is not json",
         "{",
@@ -168,6 +167,7 @@ def test_malformed_json_rpc_on_stdio(tmp_path: Path) -> None:
         '{"jsonrpc": "2.0", "id": 3, "method": 42}',
         '{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": "nope"}',
         json.dumps({"jsonrpc": "2.0", "id": 5, "method": "x" * 100_000}),
+        json.dumps({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"y": "z" * 30_000}}),
         "\x00\x01\x02",
     ]
     init = {"jsonrpc": "2.0", "id": 100, "method": "initialize", "params": {
@@ -191,6 +191,8 @@ def test_malformed_json_rpc_on_stdio(tmp_path: Path) -> None:
     assert proc.wait(timeout=20) == 0
     by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
     assert 101 in by_id and by_id[101]["result"]["tools"]
+    # Issue 23: an overlong request is answered (as invalid, naming the limit), not left to the client's timeout.
+    assert by_id[6]["error"]["code"] == -32600 and "RESPAN_MCP_STDIO_MAX_LINE" in by_id[6]["error"]["message"]
     error_text = by_id[102]["result"]["content"][0]["text"]
     assert by_id[102]["result"]["isError"] and "not a duration" in error_text
     assert all(isinstance(a, dict) and a.get("jsonrpc") == "2.0" for a in answers)  # only protocol on stdout

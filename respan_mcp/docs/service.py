@@ -30,7 +30,8 @@ class SyncReport:
     def summary(self) -> str:
         text = f"{self.pages} pages, {self.chunks} sections from {self.source}"
         if self.fetched or self.not_modified:
-            text += f" ({self.fetched} downloaded, {self.not_modified} unchanged)"
+            verb = "read anew" if is_local_source(self.source) else "downloaded"
+            text += f" ({self.fetched} {verb}, {self.not_modified} unchanged)"
         if self.failed:
             text += f"; {len(self.failed)} not indexed: " + "; ".join(self.failed[:5])
         return text + f" in {self.seconds:.1f} s"
@@ -113,7 +114,17 @@ class DocsService:
             from respan_mcp.docs.folder import read_folder
 
             read = await anyio.to_thread.run_sync(read_folder, Path(root))
-            pages, report.fetched, report.failed = read.pages, len(read.pages), read.skipped
+            pages, report.failed = read.pages, read.skipped
+            current = self.index()
+            previous = current.stored_pages() if current is not None and current.meta.get("source") == source else {}
+            changed = [p for p in pages if p.path not in previous or previous[p.path].text != p.text]
+            report.fetched, report.not_modified = len(changed), len(pages) - len(changed)
+            if current is not None and not changed and not read.skipped and len(pages) == len(previous):
+                # Nothing changed in the folder: keep the index (and its embeddings), record the check.
+                await anyio.to_thread.run_sync(touch_index, self.path)
+                report.pages, report.chunks = len(pages), int(current.meta.get("chunks", 0))
+                report.seconds = anyio.current_time() - started
+                return report
         else:
             current = self.index()
             previous = current.stored_pages() if current is not None and current.meta.get("source") == source else {}
