@@ -57,7 +57,7 @@ async def test_hostile_template_is_a_clear_error_quickly(template: str) -> None:
     started = time.monotonic()
     with pytest.raises(PromptRenderError) as caught:
         await render_version(version, {}, _never)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 12  # the worker's deadline is 5 s: headroom for a loaded machine
     assert "template" in str(caught.value)
 
 
@@ -105,8 +105,8 @@ async def test_slow_template_does_not_stall_other_callers_and_stops(tmp_path: An
         async with anyio.create_task_group() as group:
             group.start_soon(render)
             group.start_soon(other)
-        assert times["other"] - started < 1.0  # answered while the template was still rendering
-        assert times["render"] - started < 5.0
+        assert times["other"] - started < 3.0  # answered while the template was still rendering (it takes 3 s)
+        assert times["render"] - started < 12.0
         cpu = time.process_time()
         await anyio.sleep(0.5)
         assert time.process_time() - cpu < 0.3  # no thread left burning CPU
@@ -143,7 +143,7 @@ async def test_huge_docs_query_is_cut_and_fast(tmp_path: Any, fake: FakeRespan) 
         query = " ".join(f"word{i} fallback_models" for i in range(150_000))  # about 3 MB
         started = time.monotonic()
         result = await client.call_tool("search_docs", {"query": query})
-        assert time.monotonic() - started < 5  # was 137 s and 5.3 GB for 1.5 MB
+        assert time.monotonic() - started < 15  # was 137 s and 5.3 GB for 1.5 MB
         assert not result.is_error and "only its first 64 terms" in text_of(result)
         assert len(result.structured_content["query"]) <= 2000
 
@@ -270,7 +270,7 @@ async def test_total_timeout_bounds_a_streamed_completion(tmp_path: Any, fake: F
         started = time.monotonic()
         result = await client.call_tool("chat_completion", {"model": "gpt-4o", "messages": [
             {"role": "user", "content": "a long answer " * 20}]}, progress_callback=on_progress)  # fmt: skip
-        assert time.monotonic() - started < 3  # was 24 s with 3 s configured
+        assert time.monotonic() - started < 8  # was 24 s with 3 s configured (1 s here)
         text = text_of(result)
         assert result.is_error and "did not finish within 1 s" in text and "Partial answer" in text
     served.stop()

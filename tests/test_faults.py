@@ -175,7 +175,7 @@ async def test_a_429_storm_is_bounded_by_one_retry_budget_per_call(tmp_path: Pat
     started = time.monotonic()
     with pytest.raises(RespanError) as info:
         await client.request("GET", "things/")
-    assert time.monotonic() - started < 2.0  # cap 0.2 s x 3 retries = 0.6 s > the 0.5 s budget: two sleeps
+    assert time.monotonic() - started < 5.0  # two sleeps of 0.2 s (a third would pass the 0.5 s budget)
     assert len(fake.requests) == 3
     message = info.value.message
     assert "Gave up after 3 tries" in message and "1000 s before the next try" in message
