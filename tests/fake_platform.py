@@ -209,6 +209,30 @@ class Platform:
                 "total_period_usage", "period_start", "period_end", "total_budget")  # fmt: skip
         return JSONResponse({k: customer.get(k) for k in keep} | {"organization_name": "Org 1"})
 
+    def delete_customer(self, request: Request, body: Any, fault: Any) -> Response:
+        customer = self._customer(request)
+        if customer is None:
+            return _error(404, "Not found.")
+        self.customers = {k: v for k, v in self.customers.items() if v is not customer}
+        return Response(status_code=204)
+
+    def commit_prompt(self, request: Request, body: Any, fault: Any) -> Response:
+        """SDK 0.1.49: the current draft becomes a read-only snapshot and a new draft opens after it."""
+        prompt_id = request.path_params["prompt_id"]
+        versions = self.fake.versions.get(prompt_id)
+        if not versions:
+            return _error(404, "Not found.")
+        draft = max(versions, key=lambda v: v["version"])
+        if draft.get("readonly"):
+            return _error(400, "There is no draft to commit: create a new version first.")
+        draft["readonly"] = True
+        if isinstance(body, dict) and body.get("description"):
+            draft["description"] = body["description"]
+        opened = {**draft, "version": draft["version"] + 1, "readonly": False, "is_deployed": False,
+                  "id": uuid.uuid4().hex[:8]}  # fmt: skip
+        versions.insert(0, opened)
+        return JSONResponse(draft, status_code=201)
+
     def update_customer(self, request: Request, body: Any, fault: Any) -> Response:
         customer = self._customer(request)
         if customer is None:
@@ -237,11 +261,16 @@ class Platform:
     def create_dataset(self, request: Request, body: Any, fault: Any) -> Response:
         if not isinstance(body, dict) or not body.get("name"):
             return _error(400, "Validation error", errors={"name": ["This field is required."]})
-        if not body.get("is_empty") and not (body.get("start_time") and body.get("end_time")):
+        source = body.get("source_dataset_id")
+        if source is not None and source not in self.datasets:
+            return _error(404, f"Dataset {source} not found.")
+        if not source and not body.get("is_empty") and not (body.get("start_time") and body.get("end_time")):
             return _error(400, "start_time and end_time are required unless is_empty is true.")
         dataset_id = "ds_" + uuid.uuid4().hex[:8]
         rows: list[dict[str, Any]] = []
-        if not body.get("is_empty"):
+        if source:  # a copy (SDK, official server: `source_dataset_id`)
+            rows = [{**row, "dataset_id": dataset_id} for row in self.dataset_rows.get(source, [])]
+        elif not body.get("is_empty"):
             from tests.fake_logs import parse as parse_time
 
             start, end = parse_time(body["start_time"]), parse_time(body["end_time"])
@@ -432,6 +461,8 @@ def install(fake: FakeRespan) -> Platform:
     add("/api/users/list/", platform.list_customers, ["POST"])
     add("/api/users/{customer_id:path}/", platform.get_customer, ["GET"])
     add("/api/users/{customer_id:path}/", platform.update_customer, ["PATCH"])
+    add("/api/users/{customer_id:path}/", platform.delete_customer, ["DELETE"])
+    add("/api/prompts/{prompt_id}/commits/", platform.commit_prompt, ["POST"])
     add("/api/datasets/list/", platform.list_datasets, ["POST"])
     add("/api/datasets/", platform.create_dataset, ["POST"])
     add("/api/datasets/{dataset_id}/", platform.get_dataset, ["GET"])

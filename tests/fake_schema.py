@@ -81,6 +81,8 @@ ACCEPTS: dict[tuple[str, str], tuple[set[str] | None, set[str] | None]] = {
     ("PATCH", "/api/prompts/{prompt_id}/"): (set(), {"name", "description", "deploy"}),
     ("POST", "/api/prompts/{prompt_id}/versions/"): (set(), VERSION_FIELDS),
     ("PATCH", "/api/prompts/{prompt_id}/versions/{number}/"): (set(), VERSION_FIELDS),
+    ("DELETE", "/api/users/{customer_id:path}/"): ({"environment"}, set()),
+    ("POST", "/api/prompts/{prompt_id}/commits/"): (set(), {"description"}),
     ("POST", "/api/users/list/"): (PAGING | {"environment"}, {"filters"}),
     ("GET", "/api/users/{customer_id:path}/"): ({"environment"}, set()),
     ("PATCH", "/api/users/{customer_id:path}/"): (

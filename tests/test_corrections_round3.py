@@ -184,3 +184,22 @@ async def test_every_opt_in_tool_reads_answers_with_fields_null_or_missing(tmp_p
             text = text_of(result)
             assert "did not expect" not in text, (tool, text)
             assert text.strip(), tool
+
+
+async def test_official_tools_now_covered(full: Client, fake: FakeRespan) -> None:
+    """Prompt commit, duplicating a dataset, deleting a customer (with a preview first)."""
+    await call(full, "create_prompt_version", prompt_id="p_greet", model="gpt-4o",
+               messages=[{"role": "user", "content": "a draft"}])  # fmt: skip
+    committed, text = await call(full, "commit_prompt", prompt_id="p_greet", description="freeze")
+    assert not committed.is_error, text
+    assert committed.structured_content["readonly"] is True and "deploy_prompt_version(" in text
+    assert fake.last("/prompts/p_greet/commits").body == {"description": "freeze"}
+    copied, text = await call(full, "create_dataset", name="Golden copy", copy_of="ds_golden")
+    assert not copied.is_error, text
+    assert fake.last("/datasets").body == {"name": "Golden copy", "source_dataset_id": "ds_golden"}
+    assert len(fake.platform.dataset_rows[copied.structured_content["id"]]) == 3
+    who = next(iter(fake.platform.customers))
+    preview, text = await call(full, "delete_customer", customer_identifier=who)
+    assert not preview.is_error and "Nothing deleted yet" in text and who in fake.platform.customers
+    done, text = await call(full, "delete_customer", customer_identifier=who, confirm=True)
+    assert not done.is_error and done.structured_content["deleted"] and who not in fake.platform.customers

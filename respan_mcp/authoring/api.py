@@ -37,3 +37,12 @@ async def update_version(store: PromptStore, prompt_id: str, version: int, body:
     updated = await store.client.request("PATCH", path, json_body=body, read=False, what=what)
     store.forget()
     return updated if isinstance(updated, dict) else {}
+
+
+async def commit_prompt(store: PromptStore, prompt_id: str, description: str | None) -> dict[str, Any]:
+    """The current draft frozen as a read-only version; a new draft opens after it (SDK 0.1.49)."""
+    path = api_path("prompts/{id}/commits/", id=prompt_id)
+    body = {"description": description} if description else {}
+    committed = await store.client.request("POST", path, json_body=body, read=False, what="commit_prompt")
+    store.forget()
+    return committed if isinstance(committed, dict) else {}

@@ -210,6 +210,22 @@ async def deploy_prompt_version(
     return reply(ctx, text, output.model_dump(), more="the full diff is in the structured content")
 
 
+async def commit_prompt(
+    ctx: Context,
+    prompt_id: Annotated[str, Field(description="The prompt's id")],
+    description: Annotated[str | None, Field(description="A commit message")] = None,
+) -> Annotated[CallToolResult, PromptWritten]:
+    store = app_state(ctx).prompts
+    with tool_errors():
+        committed = await api.commit_prompt(store, prompt_id, description)
+    version = int(committed.get("version") or 0)
+    text = (
+        f"Committed {prompt_id} v{version}: it is read-only now, and a new draft opened after it. "
+        f"Make it live: deploy_prompt_version(prompt_id={prompt_id!r}, version={version})."
+    )
+    return reply(ctx, text, _written(prompt_id, version, committed))
+
+
 async def _rendered(version: PromptVersion, store: Any) -> list[str]:
     """A version rendered with its default variables, as lines (what a default request would send)."""
     from respan_mcp.errors import UserError
@@ -244,6 +260,13 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         title="Create a prompt version",
         description="Add a version (a draft, not live) to a managed prompt: messages, model, parameters, "
         "variable defaults. Preview it with render_prompt, run it with chat_completion, then deploy.",
+        annotations=WRITES,
+    )
+    server.add_tool(
+        commit_prompt,
+        name="commit_prompt",
+        title="Commit a prompt draft",
+        description="Freeze a prompt's current draft as a read-only version (a new draft opens after it).",
         annotations=WRITES,
     )
     server.add_tool(

@@ -81,3 +81,9 @@ async def usage(client: RespanClient, customer: str, start: str, end: str, envir
     where = {"customer_identifier": {"operator": "", "value": [customer]}}
     env = "test" if environment == "test" else "production"
     return await logs_api.summary(client, start, end, env, where, what=f"usage of customer {customer!r}")
+
+
+async def delete_customer(client: RespanClient, customer: str, environment: str) -> None:
+    path = api_path("users/{id}/", id=customer)
+    params = {"environment": environment}
+    await client.request("DELETE", path, params=params, read=False, what=f"delete customer {customer!r}")

@@ -40,14 +40,14 @@ def render_customers(records: list[dict[str, Any]], count: int, sort_by: str) ->
             "tokens": fmt_int(r["tokens"]),
             "avg latency": fmt_seconds(r["avg_latency_s"]),
             "last active": str(r["last_active"] or "")[:10],
-            "budget": _budget(r),
+            "budget": budget_text(r),
         }
         for r in records
     ]
     return f"{count:,} customer(s), sorted by {sort_by}:\n" + table(rows, list(rows[0]) if rows else ["customer"])
 
 
-def _budget(record: dict[str, Any]) -> str:
+def budget_text(record: dict[str, Any]) -> str:
     if record["period_budget_usd"] is None and record["total_budget_usd"] is None:
         return "none"
     parts = []
@@ -64,7 +64,7 @@ def render_customer(detail: dict[str, Any], usage: dict[str, Any] | None, window
     who = f"Customer {record['customer']}" + (f" ({record['name']})" if record["name"] else "")
     who += (f" <{record['email']}>" if record["email"] else "") + f" · {detail.get('environment') or 'prod'}"
     lines = [who]
-    budget = _budget(record)
+    budget = budget_text(record)
     lines.append(
         f"Budget: {budget}"
         + (f"; spent this period {fmt_cost(spent)}" if spent is not None else "")

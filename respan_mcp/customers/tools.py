@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from respan_mcp.customers import api
 from respan_mcp.customers.api import FILTER_FIELDS, SORT_FIELDS, CustomerQuery
-from respan_mcp.customers.format import customer_record, render_customer, render_customers
+from respan_mcp.customers.format import budget_text, customer_record, render_customer, render_customers
 from respan_mcp.logs.filters import FilterSpec, normalize_filters, sanitize_sort, time_window
 from respan_mcp.output import Rows
 from respan_mcp.state import app_state, reply, tool_errors
@@ -160,6 +160,36 @@ async def update_customer_budget(
     return reply(ctx, text, output.model_dump())
 
 
+class CustomerDeleted(BaseModel):
+    customer: str
+    environment: str
+    deleted: bool
+
+
+async def delete_customer(
+    ctx: Context,
+    customer_identifier: Annotated[str, Field(description="The customer's identifier")],
+    environment: Environment = "prod",
+    confirm: Annotated[bool, Field(description="false (default): only show what would go; true: delete")] = False,
+) -> Annotated[CallToolResult, CustomerDeleted]:
+    client = app_state(ctx).respan
+    with tool_errors():
+        detail = await api.get_customer(client, customer_identifier, environment)
+        if confirm:
+            await api.delete_customer(client, customer_identifier, environment)
+    record = customer_record(detail)
+    who = f"customer {customer_identifier!r} ({environment})"
+    if confirm:
+        text = f"Deleted {who}: its profile and budget are gone; its logs stay."
+    else:
+        text = (
+            f"Would delete {who}: budget {budget_text(record)}. Nothing deleted yet: call "
+            f"delete_customer(customer_identifier={customer_identifier!r}, environment={environment!r}, confirm=true)."
+        )
+    return reply(ctx, text, CustomerDeleted(customer=customer_identifier, environment=environment,
+                                            deleted=confirm).model_dump())  # fmt: skip
+
+
 def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         list_customers,
@@ -183,6 +213,16 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             name="update_customer_budget",
             title="Set a customer's budget",
             description="Set or remove a customer's spending limits (the gateway answers 429 past them).",
+            annotations=ToolAnnotations(
+                read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
+            ),
+        )
+        server.add_tool(
+            delete_customer,
+            name="delete_customer",
+            title="Delete a customer",
+            description="Delete a customer's profile and budget (logs stay): first call shows what goes; "
+            "confirm=true deletes. Irreversible.",
             annotations=ToolAnnotations(
                 read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
             ),

@@ -28,7 +28,7 @@ from respan_mcp.evals.format import (
 from respan_mcp.logs.api import LogQuery
 from respan_mcp.logs.filters import LOG_FIELDS, FilterSpec, normalize_filters, time_window
 from respan_mcp.output import Rows, clip, compact_json, loads_if_json
-from respan_mcp.paths import api_path
+from respan_mcp.paths import api_path, check_id
 from respan_mcp.state import app_state, reply, tool_errors
 
 
@@ -155,10 +155,13 @@ async def create_dataset(
     sampling: Sampling = None,
     empty: Annotated[bool, Field(description="true: an empty dataset to fill later")] = False,
     description: Annotated[str | None, Field(description="What it holds")] = None,
+    copy_of: Annotated[str | None, Field(description="Or: duplicate this dataset (its rows too)")] = None,
 ) -> Annotated[CallToolResult, DatasetCreated]:
     body: dict[str, Any] = {"name": name, **({"description": description} if description else {})}
     with tool_errors():
-        if empty:
+        if copy_of:
+            body["source_dataset_id"] = check_id("copy_of", copy_of)
+        elif empty:
             body["is_empty"] = True
         else:
             start, end, where = log_selection(from_search, since, start_time, end_time, filters, log_ids)
@@ -168,7 +171,9 @@ async def create_dataset(
         created = await api.create_dataset(app_state(ctx).respan, body)
     record = dataset_record(created)
     source = (
-        "empty"
+        f"a copy of {copy_of}"
+        if copy_of
+        else "empty"
         if empty
         else f"logs {body['start_time']} → {body['end_time']}"
         + (f" where {compact_json(body['initial_log_filters'], 200)}" if body.get("initial_log_filters") else "")
