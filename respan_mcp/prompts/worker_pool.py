@@ -23,9 +23,10 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from respan_mcp.errors import UserError
+from respan_mcp.prompts.worker_process import TooBig, read_frame
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +105,14 @@ class _Worker:
         try:
             stdin.write(len(request).to_bytes(4, "big") + request)
             stdin.flush()
-            data = _read_reply(stdout, self.limits.max_reply_bytes)
+            data = read_frame(stdout, self.limits.max_reply_bytes)
         except OSError:
             data = None
         finally:
             timer.cancel()
         if data is None:
             raise _Gone(self._why())
-        if data is _TOO_BIG:
+        if isinstance(data, TooBig):
             self.kill("reply")
             raise _Gone(self._why())
         reply = json.loads(data)
@@ -146,20 +147,6 @@ class _Worker:
         if code == WATCHDOG_EXIT or code in memory_signals:
             return f"this template needs more than {limits.memory_mb} MB of memory to render{simplify}"
         return f"the template worker stopped unexpectedly (exit status {code})"
-
-
-_TOO_BIG = b""  # a sentinel: a reply longer than allowed (never read into memory)
-
-
-def _read_reply(stream: IO[bytes], max_bytes: int) -> bytes | None:
-    header = stream.read(4)
-    if len(header) < 4:
-        return None
-    size = int.from_bytes(header, "big")
-    if size > max_bytes:
-        return _TOO_BIG
-    body = stream.read(size)
-    return body if len(body) == size else None
 
 
 def _worker_environment() -> dict[str, str]:

@@ -112,15 +112,28 @@ def _watchdog(memory_mb: int) -> None:
     threading.Thread(target=watch, name="memory-watchdog", daemon=True).start()
 
 
-def _read(stream: BinaryIO) -> dict[str, Any] | None:
+class TooBig:
+    """A frame longer than allowed: its body is never read into memory."""
+
+
+TOO_BIG = TooBig()
+
+
+def read_frame(stream: BinaryIO | Any, max_bytes: int) -> bytes | TooBig | None:
+    """One frame (a 4-byte big-endian length, then that many bytes); None when the stream ended or cut it."""
     header = stream.read(4)
     if len(header) < 4:
         return None
     size = int.from_bytes(header, "big")
-    if size > MAX_REQUEST:
-        return None
+    if size > max_bytes:
+        return TOO_BIG
     body = stream.read(size)
-    return json.loads(body) if len(body) == size else None
+    return body if len(body) == size else None
+
+
+def _read(stream: BinaryIO) -> dict[str, Any] | None:
+    frame = read_frame(stream, MAX_REQUEST)
+    return json.loads(frame) if isinstance(frame, bytes) else None
 
 
 def _write(stream: BinaryIO, reply: dict[str, Any], max_reply: int) -> None:
