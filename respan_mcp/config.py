@@ -19,7 +19,12 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.respan.ai/api"
 DEFAULT_DOCS_SOURCE = "https://www.respan.ai/docs/llms.txt"  # the full index Respan's own CLI names
 TOOLSETS = ("gateway", "prompts", "logs", "docs")  # the default
-OPT_IN_TOOLSETS: tuple[str, ...] = ("prompt_authoring", "customers", "evals")  # only when named (or 'all')
+OPT_IN_TOOLSETS: tuple[str, ...] = (
+    "prompt_authoring",
+    "customers",
+    "evals",
+    "gateway_extra",
+)  # only when named (or 'all')
 ALL_TOOLSETS = (*TOOLSETS, *OPT_IN_TOOLSETS)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

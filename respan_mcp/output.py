@@ -229,6 +229,11 @@ else:
             ]
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """A backend field that should be an object: itself when it is one, else empty (any field may be null)."""
+    return value if isinstance(value, dict) else {}
+
+
 def loads_if_json(value: Any) -> Any:
     """A JSON object or array given as text, parsed; any other value as it is (models and Respan send both)."""
     if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):

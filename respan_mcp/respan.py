@@ -314,8 +314,9 @@ class RespanClient:
         json_body: Any = None,
         read: bool | None = None,
         what: str | None = None,
+        anonymous: bool = False,
     ) -> Any:
-        """Send one API request and return its parsed JSON.
+        """Send one API request and return its parsed JSON (`anonymous`: without a key, for public endpoints).
 
         `read` marks a request safe to repeat (GETs always are; list and summary POSTs
         say so): only those are retried, on connection errors, 429 and 502/503/504.
@@ -323,7 +324,7 @@ class RespanClient:
         what = what or f"{method} {path}"
         retryable = read if read is not None else method.upper() == "GET"
         attempts = 1 + (self.settings.max_retries if retryable else 0)
-        headers = self._auth_headers()
+        headers = {} if anonymous else self._auth_headers()
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         last: RespanError | None = None
         refreshed = False
@@ -338,7 +339,7 @@ class RespanClient:
 
         try:
             with anyio.fail_after(self.settings.total_timeout):
-                for attempt in range(attempts + (1 if self._using_jwt() else 0)):
+                for attempt in range(attempts + (1 if self._using_jwt() and not anonymous else 0)):
                     try:
                         async with self._http.stream(
                             method, self.url(path), params=clean_params, json=json_body, headers=headers
@@ -363,7 +364,7 @@ class RespanClient:
                             )
                         return body
                     last = self._http_error(response, body, what)
-                    if response.status_code == 401 and not refreshed and await self._refresh_jwt():
+                    if response.status_code == 401 and not anonymous and not refreshed and await self._refresh_jwt():
                         refreshed = True
                         headers = self._auth_headers()
                         continue

@@ -35,6 +35,7 @@ OPT_IN_HELP = {
     "prompt_authoring": "create and deploy prompts and versions",
     "customers": "customers and their budgets",
     "evals": "datasets, evaluators, experiments and workflows",
+    "gateway_extra": "the model catalogue with prices and context windows, models compared side by side",
 }
 
 
@@ -67,6 +68,7 @@ CAPABILITIES = {
     "prompt_authoring": "respan_mcp.authoring.tools",
     "customers": "respan_mcp.customers.tools",
     "evals": "respan_mcp.evals.tools",
+    "gateway_extra": "respan_mcp.gateway_extra.tools",
 }
 
 

@@ -132,6 +132,10 @@ class FakeRespan:
         # `respan login` sessions are JWTs, renewed here (SimpleJWT style: {"refresh"} -> {"access"}).
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> the access token it gives
         self.routes.append(Route("/auth/jwt/refresh/", self._jwt_refresh, methods=["POST"]))
+        # The model catalogue needs no key (docs `apis/manage/models/models-endpoint`).
+        self.catalogue_requests = 0
+        for path in ("/api/models/public", "/api/models/public/"):
+            self.routes.append(Route(path, self._models_public, methods=["GET"]))
         self._add("/api/prompts/list/", self.list_prompts_post, ["POST"])
         self._add("/api/prompts/", self.list_prompts_get, ["GET"])
         self._add("/api/prompts/{prompt_id}/", self.get_prompt, ["GET"])
@@ -165,6 +169,30 @@ class FakeRespan:
         if access is None:
             return drf_error(401, "Token is invalid or expired")
         return JSONResponse({"access": access})
+
+    async def _models_public(self, request: Request) -> Response:
+        self.catalogue_requests += 1
+        if request.query_params:
+            return drf_error(400, f"Unknown query parameter(s): {', '.join(sorted(request.query_params))}")
+        fault = self._take_fault(request)
+        if fault is not None and fault.status >= 400:
+            return JSONResponse(fault.body or {"detail": "Internal server error"}, status_code=fault.status)
+        providers = {"gpt": ("OpenAI", "openai"), "o3": ("OpenAI", "openai"), "claude": ("Anthropic", "anthropic"),
+                     "gemini": ("Google", "google")}  # fmt: skip
+        models = []
+        for name, (price_in, price_out) in MODELS.items():
+            if name == "fake-failing-model":
+                continue
+            provider_name, provider_id = next(v for k, v in providers.items() if name.startswith(k))
+            entry = {"model_name": name, "max_context_window": 1_000_000 if "gemini" in name else 200_000
+                     if "claude" in name else 128_000, "input_cost": round(price_in * 1e6, 4),
+                     "output_cost": round(price_out * 1e6, 4), "rate_limit": 10_000,
+                     "provider": {"provider_name": provider_name, "provider_id": provider_id,
+                                  "moderation": "Unfiltered", "credential_fields": ["api_key"]}}  # fmt: skip
+            if name in ("gpt-4o", "claude-sonnet-4-20250514"):
+                entry["supports_vision"] = True  # capability fields are undocumented: only some entries have them
+            models.append(entry)
+        return JSONResponse({"models": models})
 
     async def _control_reset(self, request: Request) -> Response:
         self.faults.clear()

@@ -1,0 +1,1 @@
+"""Opt-in gateway tools: the model catalogue and models side by side."""
