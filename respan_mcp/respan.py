@@ -315,6 +315,7 @@ class RespanClient:
         read: bool | None = None,
         what: str | None = None,
         anonymous: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one API request and return its parsed JSON (`anonymous`: without a key, for public endpoints).
 
@@ -324,7 +325,8 @@ class RespanClient:
         what = what or f"{method} {path}"
         retryable = read if read is not None else method.upper() == "GET"
         attempts = 1 + (self.settings.max_retries if retryable else 0)
-        headers = {} if anonymous else self._auth_headers()
+        extra_headers = dict(headers or {})
+        headers = {**({} if anonymous else self._auth_headers()), **extra_headers}
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         last: RespanError | None = None
         refreshed = False
@@ -366,7 +368,7 @@ class RespanClient:
                     last = self._http_error(response, body, what)
                     if response.status_code == 401 and not anonymous and not refreshed and await self._refresh_jwt():
                         refreshed = True
-                        headers = self._auth_headers()
+                        headers = {**self._auth_headers(), **extra_headers}
                         continue
                     if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
                         log.info("retrying %s after %s", what, response.status_code)

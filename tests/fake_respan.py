@@ -144,6 +144,9 @@ class FakeRespan:
         from tests.fake_platform import install
 
         self.platform = install(self)  # prompt writes, customers, datasets, evaluators, experiments
+        from tests.fake_doors import install as install_doors
+
+        self.doors = install_doors(self)  # the gateway's other doors
         self.app = Starlette(routes=self.routes)
 
     # -- wiring ------------------------------------------------------------------------

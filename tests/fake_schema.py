@@ -60,6 +60,14 @@ EXPERIMENT_FIELDS = {
 ACCEPTS: dict[tuple[str, str], tuple[set[str] | None, set[str] | None]] = {
     ("GET", "/api/things/"): (None, None),  # tests/test_faults.py's own route
     ("POST", "/api/things/"): (None, None),
+    # The other doors take their provider's own body (free-form here); embeddings its documented fields.
+    ("POST", "/api/responses/"): (set(), None),
+    ("POST", "/api/anthropic/v1/messages/"): (set(), None),
+    ("POST", "/api/google/gemini/v1beta/models/{model}:generateContent/"): (set(), None),
+    ("POST", "/api/embeddings/"): (
+        set(),
+        {"model", "input", "encoding_format", "dimensions", "user", *RESPAN_PARAMS, "customer_email"},
+    ),
     ("POST", "/api/chat/completions"): (set(), OPENAI_CHAT | RESPAN_PARAMS),
     ("POST", "/api/request-logs/list/"): (
         WINDOW | PAGING | LOG_ENV | {"include_fields", "log_type"},

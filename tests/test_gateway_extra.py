@@ -94,3 +94,44 @@ async def test_compare_models_refuses_what_compares_nothing(extra: Client) -> No
     assert same.is_error and "Each model once" in text
     one, text = await call(extra, "compare_models", models=["gpt-4o"], messages=[{"role": "user", "content": "x"}])
     assert one.is_error and "models" in text
+
+
+async def test_gateway_request_reaches_each_door_as_an_app_would(extra: Client, fake: FakeRespan) -> None:
+    responses, text = await call(extra, "gateway_request", endpoint="responses",
+                                 body={"model": "gpt-4o-mini", "input": "hello there"},
+                                 respan_params={"customer_identifier": "acme"})  # fmt: skip
+    assert not responses.is_error, text
+    assert responses.structured_content["text"] == "Echo: hello there" and responses.structured_content["id"]
+    sent = fake.last("/api/responses")
+    import base64
+    import json
+
+    assert json.loads(base64.b64decode(sent.headers["x-data-respan-params"])) == {"customer_identifier": "acme"}
+    anthropic, text = await call(extra, "gateway_request", endpoint="anthropic_messages",
+                                 body={"model": "claude-sonnet-4-20250514", "max_tokens": 64,
+                                       "messages": [{"role": "user", "content": "call lookup please"}],
+                                       "tools": [{"name": "lookup", "input_schema": {"type": "object"}}]},
+                                 respan_params={"metadata": {"feature": "x"}})  # fmt: skip
+    assert not anthropic.is_error, text
+    assert anthropic.structured_content["tool_calls"] == ['lookup({"q":"x"})'] and "tool_use" in text
+    assert fake.last("/anthropic/v1/messages").body["metadata"]["respan_params"] == {"metadata": {"feature": "x"}}
+    gemini, text = await call(extra, "gateway_request", endpoint="gemini_generate", model="gemini-2.0-flash",
+                              body={"contents": [{"role": "user", "parts": [{"text": "hi gemini"}]}]})  # fmt: skip
+    assert not gemini.is_error, text
+    assert gemini.structured_content["text"] == "Echo: hi gemini" and gemini.structured_content["finish"] == "STOP"
+    assert fake.last("/google/gemini").path.endswith("/v1beta/models/gemini-2.0-flash:generateContent")
+    vectors, text = await call(extra, "gateway_request", endpoint="embeddings",
+                               body={"model": "text-embedding-3-small", "input": ["a", "b", "c"]})  # fmt: skip
+    assert not vectors.is_error, text
+    assert vectors.structured_content["vectors"] == 3 and vectors.structured_content["dimensions"] == 1536
+    assert len(text) < 200  # the count and the dimensions, never the vectors
+
+
+async def test_gateway_request_passes_each_doors_errors_on(extra: Client) -> None:
+    claude, text = await call(extra, "gateway_request", endpoint="responses",
+                              body={"model": "claude-sonnet-4-20250514", "input": "x"})  # fmt: skip
+    assert claude.is_error and "works only with OpenAI models" in text and "400" in text
+    no_model, text = await call(extra, "gateway_request", endpoint="gemini_generate", body={"contents": []})
+    assert no_model.is_error and "needs `model`" in text
+    bad, text = await call(extra, "gateway_request", endpoint="embeddings", body={"model": "gpt-4o", "input": "x"})
+    assert bad.is_error and "not an embedding model" in text

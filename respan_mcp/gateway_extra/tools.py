@@ -189,6 +189,62 @@ def _row(model: str, result: tuple[dict[str, Any] | None, str, float], priced: d
     }  # fmt: skip
 
 
+class DoorAnswer(BaseModel):
+    door: str
+    id: str | None = None
+    model: str | None = None
+    text: str | None = None
+    tool_calls: list[str] | None = None
+    finish: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    vectors: int | None = None
+    dimensions: int | None = None
+
+
+async def gateway_request(
+    ctx: Context,
+    endpoint: Annotated[
+        Literal["responses", "anthropic_messages", "gemini_generate", "embeddings"],
+        Field(description="The door: OpenAI Responses, the Anthropic or Gemini proxy, or embeddings"),
+    ],
+    body: Annotated[JsonObject, Field(description="The request body in that door's own format")],
+    model: Annotated[
+        str | None, Field(max_length=200, description="gemini_generate: the model (it goes in the path)")
+    ] = None,
+    respan_params: Annotated[
+        JsonObject | None, Field(description="Respan parameters (metadata, customer_identifier, ...)")
+    ] = None,
+    max_chars: Annotated[int, Field(ge=100, le=20_000, description="Longest answer text shown")] = 4000,
+) -> Annotated[CallToolResult, DoorAnswer]:
+    if endpoint == "gemini_generate" and not model:
+        raise ToolError("gemini_generate needs `model` (e.g. 'gemini-2.0-flash'): the Gemini API puts it in the path.")
+    if endpoint != "gemini_generate" and not body.get("model"):
+        raise ToolError(f"{endpoint} needs `model` in the body, as the app sends it.")
+    from respan_mcp.gateway_extra import doors
+
+    with tool_errors():
+        facts = await doors.send(app_state(ctx).respan, endpoint, body, model, respan_params)
+    text = _door_text(endpoint, facts, max_chars)
+    shown = {**facts, "text": str(facts.get("text") or "")[:max_chars] or None}
+    return reply(ctx, text, DoorAnswer(door=endpoint, **shown).model_dump(), more="use a smaller max_chars")
+
+
+def _door_text(door: str, facts: dict[str, Any], max_chars: int) -> str:
+    if door == "embeddings":
+        return (
+            f"embeddings · {facts.get('model') or '-'}: {facts.get('vectors')} vector(s) of "
+            f"{facts.get('dimensions')} dimensions · {facts.get('input_tokens') or '-'} input tokens"
+        )
+    tokens = f"{facts.get('input_tokens')} in / {facts.get('output_tokens')} out tokens"
+    head = " · ".join(str(x) for x in (door, facts.get("model"), f"finish {facts.get('finish') or '-'}", tokens,
+                                       facts.get("id")) if x)  # fmt: skip
+    body = str(facts.get("text") or "")
+    lines = [head, body[:max_chars] + ("…" if len(body) > max_chars else "")]
+    lines += [f"[tool call] {call}" for call in facts.get("tool_calls") or []]
+    return "\n".join(line for line in lines if line)
+
+
 def register(server: MCPServer, *, read_only: bool) -> None:
     server.add_tool(
         list_models,
@@ -205,6 +261,17 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             title="Compare models side by side",
             description="The same messages (or managed prompt) on 2-6 models at once: each one's answer, finish, "
             "tokens, cost and latency; a model that fails is a row, not an error. Spends credits.",
+            annotations=ToolAnnotations(
+                read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+            ),
+        )
+        server.add_tool(
+            gateway_request,
+            name="gateway_request",
+            title="Call another gateway door",
+            description="Send a request as an app would to the gateway's other doors: OpenAI Responses "
+            "(OpenAI models only), the Anthropic Messages or Gemini proxy, or embeddings; shows the answer's text or "
+            "tool calls and usage (for embeddings, how many vectors of how many dimensions). Spends credits.",
             annotations=ToolAnnotations(
                 read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
             ),
