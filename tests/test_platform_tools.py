@@ -339,7 +339,34 @@ async def test_forged_cursors_are_refused(full: Client, fake: Any) -> None:
 def test_the_cursor_key_is_kept_per_install(tmp_path: Any) -> None:
     from respan_mcp.cursor import install_key
 
-    first = install_key(None, tmp_path / "cache")
-    assert install_key(None, tmp_path / "cache") == first and len(first) == 32
-    assert oct((tmp_path / "cache" / "cursor.key").stat().st_mode)[-3:] == "600"
+    first = install_key(None, tmp_path / "new" / "cache")  # parents made as needed
+    assert install_key(None, tmp_path / "new" / "cache") == first and len(first) == 32
+    key_file = tmp_path / "new" / "cache" / "cursor.key"
+    assert oct(key_file.stat().st_mode)[-3:] == "600" and key_file.read_text() == first.hex()
+    (tmp_path / "existing").mkdir()  # a cache folder that exists already, without a key yet
+    assert install_key(None, tmp_path / "existing") == bytes.fromhex((tmp_path / "existing" / "cursor.key").read_text())
     assert install_key("shared by replicas", tmp_path / "cache") == install_key("shared by replicas", tmp_path)
+
+
+def test_an_edited_cursor_is_refused_even_with_its_digest_kept() -> None:
+    import base64
+    import json as _json
+    import zlib
+
+    from respan_mcp.cursor import decode_cursor, encode_cursor
+    from respan_mcp.errors import BadInputError
+
+    good = encode_cursor("list_datasets", {"limit": 5}, 2)
+    _, _, digest = good.rpartition(".")
+    for state in (
+        {"tool": "list_datasets", "page": 2, "query": {"limit": 100}},  # the query edited
+        {"tool": "list_datasets", "page": 9, "query": {"limit": 5}},
+    ):  # the page edited
+        text = _json.dumps(state, separators=(",", ":"), sort_keys=True)
+        forged = base64.urlsafe_b64encode(zlib.compress(text.encode())).decode().rstrip("=") + "." + digest
+        with pytest.raises(BadInputError):
+            decode_cursor("list_datasets", forged)
+    assert decode_cursor("list_datasets", good) == ({"limit": 5}, 2)
+    for bad_state in ({"limit": 5}, 0), ([1], 2):  # a page below 1, a query that is not an object
+        with pytest.raises(BadInputError):
+            decode_cursor("list_datasets", encode_cursor("list_datasets", *bad_state))  # type: ignore[arg-type]

@@ -70,3 +70,23 @@ def test_scrub_known_secret_and_bearer() -> None:
 @given(st.text())
 def test_scrub_never_fails(text: str) -> None:
     assert isinstance(scrub(text, ["secret-value"]), str)
+
+
+def test_secret_key_names_every_spelling() -> None:
+    """Names only the exact list or the `...apikey` ending catches (mutation testing found them untested)."""
+    from respan_mcp.redact import is_secret_key
+
+    for name in ("aws_access_key_id", "AWS_ACCESS_KEY_ID", "openaiapikey", "OPENAIAPIKEY", "service-apikey",
+                 "my_api_key", "X-Api-Key"):  # fmt: skip
+        assert is_secret_key(name), name
+    assert not is_secret_key("organization_key_id") and not is_secret_key("apikeys_count")
+
+
+def test_held_secrets_are_scrubbed_at_four_characters_and_blanks_are_ignored() -> None:
+    from respan_mcp.redact import scrub_held
+
+    assert scrub("key wxyz here", ["wxyz"]) == f"key {REDACTED} here"
+    assert scrub("abc", ["", "xy"]) == "abc"  # an empty or too-short secret never rewrites text
+    data = {"a": "uses wxyz", "b": ["wxyz!", 3], "c": None}
+    assert scrub_held(data, ["wxyz", ""]) == {"a": f"uses {REDACTED}", "b": [f"{REDACTED}!", 3], "c": None}
+    assert scrub_held("abc", ["", "ab"]) == "abc"
