@@ -17,8 +17,9 @@ pytestmark = pytest.mark.anyio
 
 NEW_TOOLS = {
     "prompt_authoring": {"create_prompt", "update_prompt", "create_prompt_version", "update_prompt_version",
-                         "deploy_prompt_version"},
-    "customers": {"list_customers", "get_customer", "update_customer_budget"},
+                         "deploy_prompt_version", "commit_prompt"},
+    "customers": {"list_customers", "get_customer", "update_customer_budget", "delete_customer"},
+    "gateway_extra": {"list_models", "compare_models", "gateway_request"},
     "evals": {"list_datasets", "get_dataset", "create_dataset", "list_evaluators", "get_evaluator", "run_evaluator",
               "list_experiments", "get_experiment", "create_experiment", "get_experiment_results", "list_workflows",
               "get_workflow", "add_dataset_rows", "create_evaluator", "list_dataset_rows", "get_dataset_row",
@@ -29,7 +30,7 @@ NEW_TOOLS = {
 }  # fmt: skip
 READ_TOOLS = {"list_customers", "get_customer", "list_datasets", "get_dataset", "list_evaluators", "get_evaluator",
               "list_experiments", "get_experiment", "get_experiment_results", "list_workflows", "get_workflow",
-              "list_dataset_rows", "get_dataset_row", "get_experiment_row"}  # fmt: skip
+              "list_dataset_rows", "get_dataset_row", "get_experiment_row", "list_models"}  # fmt: skip
 WRITE_TOOLS = set().union(*NEW_TOOLS.values()) - READ_TOOLS
 
 
@@ -51,7 +52,7 @@ def test_opt_in_toolsets_stay_off_the_start_up_path() -> None:
     code = ("import sys; from respan_mcp.config import Settings; from respan_mcp.server import create_server; "
             "create_server(Settings(api_key='x')); "
             "print(sorted(m for m in sys.modules if m.startswith(('respan_mcp.authoring', 'respan_mcp.customers', "
-            "'respan_mcp.evals'))))")  # fmt: skip
+            "'respan_mcp.evals', 'respan_mcp.gateway_extra'))))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -203,12 +204,14 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
     http = serve(build_http_app(create_server(settings), settings))
     client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
     try:
-        transports = [
-            StdioServerParameters(command=sys.executable, args=["-m", "respan_mcp"], env=env),
-            streamable_http_client(http.url + "/mcp", http_client=client),
+        transports = [  # each transport in both protocol eras (the 2025 handshake and 2026-07-28)
+            (StdioServerParameters(command=sys.executable, args=["-m", "respan_mcp"], env=env), "legacy"),
+            (StdioServerParameters(command=sys.executable, args=["-m", "respan_mcp"], env=env), "auto"),
+            (streamable_http_client(http.url + "/mcp", http_client=client), "legacy"),
+            (streamable_http_client(http.url + "/mcp", http_client=client), "auto"),
         ]
-        for transport in transports:
-            async with Client(transport) as mcp:
+        for transport, mode in transports:
+            async with Client(transport, mode=mode) as mcp:
                 names = {t.name for t in (await mcp.list_tools()).tools}
                 assert set().union(*NEW_TOOLS.values()) <= names
                 created = await mcp.call_tool("create_prompt", {"name": "e2e"})
@@ -233,6 +236,14 @@ async def test_every_toolset_over_stdio_and_http(tmp_path: Path, fake: FakeRespa
                                                "messages": [{"role": "user", "content": "Hi {{ who }}"}]}),
                     ("update_prompt_version", {"prompt_id": prompt_id, "version": 1, "model": "gpt-4o"}),
                     ("deploy_prompt_version", {"prompt_id": prompt_id, "version": 1, "confirm": True}),
+                    ("commit_prompt", {"prompt_id": prompt_id, "description": "e2e"}),
+                    ("delete_customer", {"customer_identifier": "acme"}),
+                    ("create_dataset", {"name": "e2e copy", "copy_of": "ds_golden"}),
+                    ("list_models", {"sort_by": "context", "limit": 3}),
+                    ("compare_models", {"models": ["gpt-4o", "gpt-4o-mini"],
+                                        "messages": [{"role": "user", "content": "hi"}]}),
+                    ("gateway_request", {"endpoint": "embeddings",
+                                         "body": {"model": "text-embedding-3-small", "input": "hi"}}),
                     ("list_customers", {"limit": 2}), ("get_customer", {"customer_identifier": "acme"}),
                     ("update_customer_budget", {"customer_identifier": "acme", "total_budget": 100}),
                     ("list_datasets", {}), ("get_dataset", {"dataset_id": "ds_golden"}),
