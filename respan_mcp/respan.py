@@ -395,15 +395,25 @@ class RespanClient:
             raise RespanError(self._scrub(f"{what}: the provider failed mid-stream: {detail}"), kind="stream_error")
         return chunk if isinstance(chunk, dict) else None
 
-    async def stream(self, path: str, body: Mapping[str, Any], *, what: str) -> AsyncIterator[dict[str, Any]]:
-        """POST and yield each JSON chunk of a server-sent-events answer.
+    async def stream(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        what: str,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        done_marker: str | None = "[DONE]",
+    ) -> AsyncIterator[dict[str, Any]]:
+        """POST and yield each JSON chunk of a server-sent-events answer (`done_marker`: the data line that ends
+        it, as OpenAI-style streams have; None for streams that simply end, as Anthropic's and Google's do).
 
         Never retried: the request may already cost money. Leaving the iteration early
         (cancellation included) closes the upstream connection. A stream that ends before
         `[DONE]` raises StreamCutError; so does one that runs past RESPAN_MCP_TOTAL_TIMEOUT
         (the caller keeps what arrived).
         """
-        headers = {**self._auth_headers(), "Accept": "text/event-stream"}
+        sent_headers = {**self._auth_headers(), "Accept": "text/event-stream", **(headers or {})}
         deadline = anyio.current_time() + self.settings.total_timeout
         size = 0
         try:
@@ -411,7 +421,7 @@ class RespanClient:
                 response = None
                 with anyio.move_on_after(self.settings.total_timeout):
                     response = await stack.enter_async_context(
-                        self._http.stream("POST", self.url(path), json=body, headers=headers)
+                        self._http.stream("POST", self.url(path), json=body, headers=sent_headers, params=params)
                     )
                 if response is None:
                     raise StreamCutError(
@@ -422,7 +432,7 @@ class RespanClient:
                 if not response.is_success:
                     raw = await self._read_capped(response, what, MAX_ERROR_BODY * 4)
                     raise self._http_error(response, self._parse(raw), what)
-                events = iter_sse(response.aiter_lines()).__aiter__()
+                events = iter_sse(response.aiter_lines(), done_marker).__aiter__()
                 while True:
                     # The deadline covers the whole stream, not one read: a slow trickle cannot run on.
                     # (The scope closes before each yield: the caller's code never runs inside it.)

@@ -3,11 +3,12 @@ Responses API (OpenAI models only), the Anthropic Messages proxy, the Gemini pro
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 if TYPE_CHECKING:
     from tests.fake_respan import FakeRespan
@@ -28,6 +29,21 @@ def _last_text(value: Any) -> str:
     return ""
 
 
+def _sse(events: list[tuple[str | None, dict[str, Any]]]) -> StreamingResponse:
+    """Named (or unnamed) SSE events, as the providers send them; no [DONE] line."""
+
+    def lines() -> Any:
+        for name, data in events:
+            yield (f"event: {name}\n" if name else "") + f"data: {json.dumps(data)}\n\n"
+
+    return StreamingResponse(lines(), media_type="text/event-stream")
+
+
+def _words(text: str) -> list[str]:
+    words = text.split(" ")
+    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+
+
 class Doors:
     def __init__(self, fake: FakeRespan) -> None:
         self.fake = fake
@@ -38,10 +54,15 @@ class Doors:
             return JSONResponse({"error": {"message": "The Responses API works only with OpenAI models.",
                                            "type": "invalid_request_error"}}, status_code=400)  # fmt: skip
         text = f"Echo: {_last_text(body.get('input'))}"
-        return JSONResponse({"id": "resp_" + uuid.uuid4().hex[:12], "object": "response", "status": "completed",
-                             "model": model, "output": [{"type": "message", "role": "assistant", "content": [
-                                 {"type": "output_text", "text": text, "annotations": []}]}],
-                             "usage": {"input_tokens": 12, "output_tokens": len(text.split()), "total_tokens": 20}})  # fmt: skip
+        answer = {"id": "resp_" + uuid.uuid4().hex[:12], "object": "response", "status": "completed",
+                  "model": model, "output": [{"type": "message", "role": "assistant", "content": [
+                      {"type": "output_text", "text": text, "annotations": []}]}],
+                  "usage": {"input_tokens": 12, "output_tokens": len(text.split()), "total_tokens": 20}}  # fmt: skip
+        if body.get("stream"):
+            deltas = [(e, {"type": e, "delta": w}) for w in _words(text) for e in ["response.output_text.delta"]]
+            return _sse([("response.created", {"type": "response.created", "response": {**answer, "output": []}}),
+                         *deltas, ("response.completed", {"type": "response.completed", "response": answer})])  # fmt: skip
+        return JSONResponse(answer)
 
     def anthropic_messages(self, request: Request, body: Any, fault: Any) -> Response:
         if request.headers.get("x-api-key") not in self.fake.api_keys:
@@ -57,19 +78,46 @@ class Doors:
             if tool.get("name") and tool["name"] in _last_text(body["messages"]):
                 content = [{"type": "tool_use", "id": "toolu_1", "name": tool["name"], "input": {"q": "x"}}]
                 stop = "tool_use"
-        return JSONResponse({"id": "msg_" + uuid.uuid4().hex[:12], "type": "message", "role": "assistant",
-                             "model": body.get("model"), "content": content, "stop_reason": stop,
-                             "usage": {"input_tokens": 9, "output_tokens": 4}})  # fmt: skip
+        message = {"id": "msg_" + uuid.uuid4().hex[:12], "type": "message", "role": "assistant",
+                   "model": body.get("model"), "content": content, "stop_reason": stop,
+                   "usage": {"input_tokens": 9, "output_tokens": 4}}  # fmt: skip
+        if not body.get("stream"):
+            return JSONResponse(message)
+        events: list[tuple[str | None, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": {
+            **message, "content": [], "stop_reason": None, "usage": {"input_tokens": 9, "output_tokens": 0}}})]  # fmt: skip
+        for i, block in enumerate(content):
+            if block["type"] == "text":
+                events.append(("content_block_start", {"type": "content_block_start", "index": i,
+                                                       "content_block": {"type": "text", "text": ""}}))  # fmt: skip
+                events += [("content_block_delta", {"type": "content_block_delta", "index": i,
+                                                    "delta": {"type": "text_delta", "text": w}})
+                           for w in _words(block["text"])]  # fmt: skip
+            else:
+                events.append(("content_block_start", {"type": "content_block_start", "index": i,
+                                                       "content_block": {**block, "input": {}}}))  # fmt: skip
+                events.append(("content_block_delta", {"type": "content_block_delta", "index": i, "delta": {
+                    "type": "input_json_delta", "partial_json": json.dumps(block["input"])}}))  # fmt: skip
+            events.append(("content_block_stop", {"type": "content_block_stop", "index": i}))
+        events += [("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop},
+                                      "usage": {"output_tokens": 4}}),
+                   ("message_stop", {"type": "message_stop"})]  # fmt: skip
+        return _sse(events)
 
     def gemini_generate(self, request: Request, body: Any, fault: Any) -> Response:
         if request.headers.get("x-goog-api-key") not in self.fake.api_keys:
             return JSONResponse({"error": {"code": 403, "message": "API key not valid.", "status": "PERMISSION_DENIED"}},
                                 status_code=403)  # fmt: skip
         text = f"Echo: {_last_text((body or {}).get('contents'))}"
+        usage = {"promptTokenCount": 7, "candidatesTokenCount": 3, "totalTokenCount": 10}
+        model = request.path_params["model"]
+        if request.path_params.get("method") == "streamGenerateContent":  # `?alt=sse`: one object per data line
+            words = _words(text)
+            return _sse([(None, {"candidates": [{"content": {"parts": [{"text": w}], "role": "model"},
+                                                 **({"finishReason": "STOP"} if i == len(words) - 1 else {})}],
+                                 "usageMetadata": usage, "modelVersion": model}) for i, w in enumerate(words)])  # fmt: skip
         return JSONResponse({"candidates": [{"content": {"parts": [{"text": text}], "role": "model"},
-                                             "finishReason": "STOP"}],
-                             "usageMetadata": {"promptTokenCount": 7, "candidatesTokenCount": 3, "totalTokenCount": 10},
-                             "modelVersion": request.path_params["model"]})  # fmt: skip
+                                             "finishReason": "STOP"}], "usageMetadata": usage,
+                             "modelVersion": model})  # fmt: skip
 
     def embeddings(self, request: Request, body: Any, fault: Any) -> Response:
         body = body if isinstance(body, dict) else {}
@@ -90,6 +138,6 @@ def install(fake: FakeRespan) -> Doors:
     doors = Doors(fake)
     fake._add("/api/responses", doors.responses, ["POST"])
     fake._add("/api/anthropic/v1/messages", doors.anthropic_messages, ["POST"])
-    fake._add("/api/google/gemini/v1beta/models/{model}:generateContent", doors.gemini_generate, ["POST"])
+    fake._add("/api/google/gemini/v1beta/models/{model}:{method}", doors.gemini_generate, ["POST"])
     fake._add("/api/embeddings", doors.embeddings, ["POST"])
     return doors

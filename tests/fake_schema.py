@@ -63,7 +63,7 @@ ACCEPTS: dict[tuple[str, str], tuple[set[str] | None, set[str] | None]] = {
     # The other doors take their provider's own body (free-form here); embeddings its documented fields.
     ("POST", "/api/responses/"): (set(), None),
     ("POST", "/api/anthropic/v1/messages/"): (set(), None),
-    ("POST", "/api/google/gemini/v1beta/models/{model}:generateContent/"): (set(), None),
+    ("POST", "/api/google/gemini/v1beta/models/{model}:{method}/"): ({"alt"}, None),
     ("POST", "/api/embeddings/"): (
         set(),
         {"model", "input", "encoding_format", "dimensions", "user", *RESPAN_PARAMS, "customer_email"},

@@ -135,3 +135,28 @@ async def test_gateway_request_passes_each_doors_errors_on(extra: Client) -> Non
     assert no_model.is_error and "needs `model`" in text
     bad, text = await call(extra, "gateway_request", endpoint="embeddings", body={"model": "gpt-4o", "input": "x"})
     assert bad.is_error and "not an embedding model" in text
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "args", "path"),
+    [("responses", {"body": {"model": "gpt-4o", "input": "stream these five words please"}}, "/api/responses"),
+     ("anthropic_messages", {"body": {"model": "claude-sonnet-4-20250514", "max_tokens": 50, "messages": [
+         {"role": "user", "content": "stream these five words please"}]}}, "/anthropic/v1/messages"),
+     ("gemini_generate", {"model": "gemini-2.0-flash", "body": {"contents": [{"role": "user", "parts": [
+         {"text": "stream these five words please"}]}]}}, ":streamGenerateContent")],
+)  # fmt: skip
+async def test_gateway_request_streams_with_progress_where_the_door_streams(
+    extra: Client, fake: FakeRespan, endpoint: str, args: dict[str, Any], path: str
+) -> None:
+    seen: list[str] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append(message or "")
+
+    result = await extra.call_tool("gateway_request", {"endpoint": endpoint, **args}, progress_callback=on_progress)
+    assert not result.is_error, result.content
+    assert result.structured_content["text"] == "Echo: stream these five words please"
+    assert seen and seen[0].startswith("Echo")  # the first words at once
+    sent = fake.last(path)
+    assert sent.body.get("stream") is True or sent.query.get("alt") == "sse"
+    assert "cut" not in str(result.structured_content.get("finish"))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from respan_mcp.respan import RespanClient
 
 DOORS = ("responses", "anthropic_messages", "gemini_generate", "embeddings")
+STREAMING_DOORS = ("responses", "anthropic_messages", "gemini_generate")
 
 
 def request_for(door: str, body: dict[str, Any], model: str | None, respan_params: dict[str, Any] | None,
@@ -95,8 +96,89 @@ def summarize(door: str, answer: Any) -> dict[str, Any]:
 
 
 async def send(client: RespanClient, door: str, body: dict[str, Any], model: str | None,
-               respan_params: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+               respan_params: dict[str, Any] | None, on_text: Any = None) -> dict[str, Any]:  # fmt: skip
+    """The door's answer as facts. With `on_text` (the caller asked for progress) a door that streams is
+    called streaming, as an app would, and `on_text(text so far)` is awaited as the text grows."""
     path, sent, headers = request_for(door, body, model, respan_params, client.current_key() or "")
-    answer = await client.request("POST", path, json_body=sent, read=False, what=f"gateway_request({door})",
-                                  headers=headers)  # fmt: skip
-    return summarize(door, answer)
+    what = f"gateway_request({door})"
+    if on_text is None or door not in STREAMING_DOORS:
+        answer = await client.request("POST", path, json_body=sent, read=False, what=what, headers=headers)
+        return summarize(door, answer)
+    params = None
+    if door == "gemini_generate":
+        path, params = path.replace(":generateContent", ":streamGenerateContent"), {"alt": "sse"}
+    fold = StreamFold(door)
+    chunks = client.stream(path, {**sent, "stream": True} if door != "gemini_generate" else sent, what=what,
+                           headers=headers, params=params, done_marker=None)  # fmt: skip
+    async for chunk in chunks:
+        if fold.feed(chunk):
+            await on_text(fold.text())
+    facts = summarize(door, fold.answer())
+    if not fold.finished:
+        facts["finish"] = "cut (the stream ended before its last event)"
+    return facts
+
+
+class StreamFold:
+    """A door's stream folded into the answer its plain call would have given."""
+
+    def __init__(self, door: str) -> None:
+        self.door = door
+        self.parts: list[str] = []
+        self.final: dict[str, Any] = {}
+        self.blocks: dict[int, dict[str, Any]] = {}  # Anthropic: content blocks by index
+        self.finished = door == "gemini_generate"  # Google's stream simply ends
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def feed(self, chunk: dict[str, Any]) -> bool:
+        """Take one event; whether it added text."""
+        kind = chunk.get("type")
+        if self.door == "responses":
+            if kind == "response.output_text.delta":
+                self.parts.append(str(chunk.get("delta") or ""))
+                return True
+            if kind in ("response.completed", "response.incomplete", "response.failed"):
+                self.final, self.finished = mapping(chunk.get("response")), True
+            return False
+        if self.door == "anthropic_messages":
+            if kind == "message_start":
+                self.final = {**mapping(chunk.get("message")), "content": []}
+            elif kind == "content_block_start":
+                self.blocks[int(chunk.get("index") or 0)] = dict(mapping(chunk.get("content_block")))
+            elif kind == "content_block_delta":
+                block, delta = self.blocks.setdefault(int(chunk.get("index") or 0), {}), mapping(chunk.get("delta"))
+                if delta.get("type") == "text_delta":
+                    block["text"] = str(block.get("text") or "") + str(delta.get("text") or "")
+                    self.parts.append(str(delta.get("text") or ""))
+                    return True
+                if delta.get("type") == "input_json_delta":
+                    block["partial_json"] = str(block.get("partial_json") or "") + str(delta.get("partial_json") or "")
+            elif kind == "message_delta":
+                self.final.update(mapping(chunk.get("delta")))
+                self.final["usage"] = {**mapping(self.final.get("usage")), **mapping(chunk.get("usage"))}
+            elif kind == "message_stop":
+                self.finished = True
+            return False
+        candidate = mapping((chunk.get("candidates") or [None])[0])
+        texts = [str(mapping(p).get("text")) for p in mapping(candidate.get("content")).get("parts") or []
+                 if "text" in mapping(p)]  # fmt: skip
+        self.parts += texts
+        self.final = {**chunk, "candidates": [{**candidate, "content": {"parts": [{"text": self.text()}]}}]}
+        return bool(texts)
+
+    def answer(self) -> dict[str, Any]:
+        if self.door == "anthropic_messages":
+            content = []
+            for _, block in sorted(self.blocks.items()):
+                if "partial_json" in block:
+                    try:
+                        block = {**block, "input": json.loads(block.pop("partial_json") or "{}")}
+                    except ValueError:
+                        block = {**block, "input": {}}
+                content.append(block)
+            return {**self.final, "content": content}
+        if self.door == "responses" and not self.final:
+            return {"output": [{"type": "message", "content": [{"type": "output_text", "text": self.text()}]}]}
+        return self.final

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
@@ -14,7 +15,7 @@ from respan_mcp.contract import JsonObject
 from respan_mcp.gateway_extra import api
 from respan_mcp.gateway_extra.format import model_record, render_comparison, render_models
 from respan_mcp.output import Rows, content_text, mapping
-from respan_mcp.state import app_state, reply, tool_errors
+from respan_mcp.state import app_state, reply, tool_errors, wants_progress
 
 SORTS = {
     "input_cost": lambda r: (r["input_usd_per_1m"] is None, r["input_usd_per_1m"] or 0),
@@ -223,8 +224,18 @@ async def gateway_request(
         raise ToolError(f"{endpoint} needs `model` in the body, as the app sends it.")
     from respan_mcp.gateway_extra import doors
 
+    on_text = None
+    if wants_progress(ctx):  # the caller can show a stream: call the door streaming, as an app would
+        last = [0.0]
+
+        async def on_text(text: str) -> None:
+            now = time.monotonic()
+            if not last[0] or now - last[0] >= 0.25:  # the first at once, then a few a second
+                last[0] = now
+                await ctx.report_progress(len(text), None, text[-1000:])
+
     with tool_errors():
-        facts = await doors.send(app_state(ctx).respan, endpoint, body, model, respan_params)
+        facts = await doors.send(app_state(ctx).respan, endpoint, body, model, respan_params, on_text)
     text = _door_text(endpoint, facts, max_chars)
     shown = {**facts, "text": str(facts.get("text") or "")[:max_chars] or None}
     return reply(ctx, text, DoorAnswer(door=endpoint, **shown).model_dump(), more="use a smaller max_chars")
