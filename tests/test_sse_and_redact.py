@@ -86,7 +86,7 @@ def test_held_secrets_are_scrubbed_at_four_characters_and_blanks_are_ignored() -
     from respan_mcp.redact import scrub_held
 
     assert scrub("key wxyz here", ["wxyz"]) == f"key {REDACTED} here"
-    assert scrub("abc", ["", "xy"]) == "abc"  # an empty or too-short secret never rewrites text
+    assert scrub("abc xy", ["", "xy"]) == "abc xy"  # an empty or too-short secret never rewrites text
     data = {"a": "uses wxyz", "b": ["wxyz!", 3], "c": None}
     assert scrub_held(data, ["wxyz", ""]) == {"a": f"uses {REDACTED}", "b": [f"{REDACTED}!", 3], "c": None}
     assert scrub_held("abc", ["", "ab"]) == "abc"
