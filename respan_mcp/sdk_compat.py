@@ -83,12 +83,12 @@ def contract_tool(server: Any, tool: Any, name: str | None = None) -> None:
 
 
 def unknown_resources_not_found(server: Any) -> None:
-    """resources/read of a URI no resource or template matches: -32002 (the spec's "resource not found"),
-    where the SDK answers -32602."""
+    """resources/read of a URI no resource or template matches: "resource not found" in the session's revision
+    (-32002 up to 2025-11-25, where the SDK answers -32602; -32602 from 2026-07-28, SEP-2164)."""
     from mcp.server.mcpserver.exceptions import ResourceNotFoundError
     from mcp.shared.exceptions import MCPError
 
-    from respan_mcp.surface_errors import RESOURCE_NOT_FOUND
+    from respan_mcp.surface_errors import resource_not_found_code
 
     read = server.read_resource
 
@@ -96,7 +96,8 @@ def unknown_resources_not_found(server: Any) -> None:
         try:
             return await read(uri, context)
         except ResourceNotFoundError as exc:
-            raise MCPError(code=RESOURCE_NOT_FOUND, message=str(exc), data={"uri": str(uri)}) from None
+            version = getattr(context, "protocol_version", None) if context is not None else None
+            raise MCPError(code=resource_not_found_code(version), message=str(exc), data={"uri": str(uri)}) from None
 
     server.read_resource = read_resource
 

@@ -36,9 +36,11 @@ async def test_a_prompt_with_no_version_is_readable_and_not_offered_as_an_mcp_pr
 
 
 async def test_reading_a_uri_nothing_serves_is_resource_not_found(client: Client) -> None:
+    """-32002 up to spec 2025-11-25 (the SDK answered -32602 there); -32602 from 2026-07-28 (SEP-2164)."""
     with pytest.raises(MCPError) as caught:
         await client.read_resource("nothing://here")
-    assert caught.value.error.code == -32002
+    expected = -32602 if client.protocol_version >= "2026-07-28" else -32002
+    assert caught.value.error.code == expected and caught.value.error.data == {"uri": "nothing://here"}
 
 
 async def test_a_tool_prefix_renames_every_tool_and_the_calls_results_suggest(tmp_path: Any, fake: FakeRespan) -> None:

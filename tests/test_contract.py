@@ -96,12 +96,15 @@ async def test_missing_resources_answer_resource_not_found(tmp_path: Any, fake: 
     from tests.test_attacks import SITE
 
     server = create_server(make_settings(tmp_path, docs_source=str(SITE)), transport=fake.transport())
+    for mode, code in (("legacy", -32002), ("2026-07-28", -32602)):  # the code changed with SEP-2164
+        async with Client(server, mode=mode) as client:
+            for uri in ("respan-prompt://nope", "respan-docs://nope/nothing", "nothing://here"):
+                with pytest.raises(MCPError) as caught:
+                    await client.read_resource(uri)
+                assert caught.value.error.code == code, (mode, uri)
+                assert caught.value.error.data == {"uri": uri}
+                assert caught.value.error.message.count("nope") <= 1  # no doubled prefix
     async with Client(server) as client:
-        for uri in ("respan-prompt://nope", "respan-docs://nope/nothing"):
-            with pytest.raises(MCPError) as caught:
-                await client.read_resource(uri)
-            assert caught.value.error.code == -32002, uri
-            assert caught.value.error.message.count("nope") == 1  # no doubled prefix
         uris = [str(r.uri) for r in (await client.list_resources()).resources]
         assert "respan-docs://gateway/fallbacks" in uris and "respan-prompt://p_greet" in uris
 

@@ -195,7 +195,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         from respan_mcp.docs.render import resolve
 
         state: Any = ctx.request_context.lifespan_context
-        with not_found_or_invalid(f"respan-docs://{path}"):
+        with not_found_or_invalid(f"respan-docs://{path}", ctx.protocol_version):
             index, _ = await state.docs.ensure()
             page, _, suggestions = resolve(index, path)
             if page is None:

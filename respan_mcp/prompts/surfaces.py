@@ -249,7 +249,7 @@ def register_surfaces(server: MCPServer) -> None:
     )
     async def prompt_resource(prompt_id: str, ctx: Context) -> str:
         store = app_state(ctx).prompts
-        with not_found_or_invalid(f"respan-prompt://{prompt_id}"):
+        with not_found_or_invalid(f"respan-prompt://{prompt_id}", ctx.protocol_version):
             try:  # the live version, else the newest draft (as prompts/get): whatever is listed can be read
                 prompt = await store.get(prompt_id)
                 version = await store.load(prompt_id, None if prompt.get("live_version") else "latest")
