@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     http_header_timeout: float = Field(default=10.0, validation_alias="RESPAN_MCP_HTTP_HEADER_TIMEOUT", gt=0)
     http_body_timeout: float = Field(default=30.0, validation_alias="RESPAN_MCP_HTTP_BODY_TIMEOUT", gt=0)
     http_keep_alive: int = Field(default=5, validation_alias="RESPAN_MCP_HTTP_KEEP_ALIVE", ge=1, le=300)
+    # Prometheus metrics (serving/metrics.py): off unless asked; a port of their own serves them in stdio mode too.
+    metrics: bool = Field(default=False, validation_alias="RESPAN_MCP_METRICS")
+    metrics_port: int | None = Field(default=None, validation_alias="RESPAN_MCP_METRICS_PORT", ge=1, le=65535)
+    metrics_host: str = Field(default="127.0.0.1", validation_alias="RESPAN_MCP_METRICS_HOST")
     # Signs paging cursors; replicas behind one load balancer share it (default: a key kept in the cache folder).
     cursor_secret: SecretStr | None = Field(default=None, validation_alias="RESPAN_MCP_CURSOR_SECRET")
     # Template worker processes (prompts/worker_pool.py): the OS limits every template runs under.

@@ -280,6 +280,16 @@ def build_http_app(server: MCPServer[AppState], settings: Settings, host: str = 
         payload["auth"] = "server-token" if settings.server_token else "pass-through"
         return JSONResponse(payload)
 
+    if settings.metrics:  # outside the MCP auth, like /healthz; off unless asked for
+        from respan_mcp.serving import metrics
+
+        registry = metrics.enable(settings)
+
+        @server.custom_route("/metrics", methods=["GET"])
+        async def metrics_page(_: Request) -> Response:
+            body, content_type = metrics.exposition(registry)
+            return Response(body, media_type=content_type)
+
     app: Starlette = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,

@@ -20,7 +20,7 @@ from typing import Any
 import anyio
 import httpx
 
-from respan_mcp import __version__
+from respan_mcp import __version__, observe
 from respan_mcp.config import Settings, api_origin
 from respan_mcp.errors import RespanError, StreamCutError
 from respan_mcp.redact import REDACTED, scrub
@@ -350,11 +350,13 @@ class RespanClient:
                                 return await self._sse_answer(response, what)
                             body = self._parse(await self._read_capped(response, what))
                     except httpx.TransportError as exc:
+                        observe.api_answered("error")
                         last = self._transport_error(exc, what)
                         if attempt + 1 < attempts and not isinstance(exc, httpx.WriteError):
                             await wait_or_give_up(self._backoff(attempt, None), last, attempt + 1)
                             continue
                         raise last from None
+                    observe.api_answered(str(response.status_code))
                     if response.is_success:
                         if isinstance(body, str):
                             raise RespanError(

@@ -5,6 +5,7 @@ Each has a test in tests/test_sdk_compat.py that fails loudly if a release moves
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 
@@ -31,6 +32,7 @@ def _contract_tool_class() -> Any:
     from mcp.server.mcpserver.tools.base import Tool
     from pydantic import ValidationError
 
+    from respan_mcp import observe
     from respan_mcp.contract import describe_argument_errors
 
     class ContractTool(Tool):
@@ -44,13 +46,25 @@ def _contract_tool_class() -> Any:
             except ValidationError as exc:
                 errors += exc.errors()
             if errors:
+                observe.tool_started(self.name)
+                observe.tool_finished(self.name, "bad_arguments", 0.0)
                 raise ToolError(describe_argument_errors(errors, valid))
+            started, outcome = time.monotonic(), "error"
+            observe.tool_started(self.name)
             try:
-                return await super().run(arguments, context, convert_result)
+                result = await super().run(arguments, context, convert_result)
+                outcome = "error" if getattr(result, "is_error", False) else "ok"
+                return result
             except UnexpectedToolError as exc:
+                outcome = "unexpected"
                 raise ToolError(unexpected_error_text(self.name, exc.__cause__)) from exc.__cause__
             except ToolError as exc:
                 raise ToolError(str(exc).removeprefix(f"Error executing tool {self.name}: ")) from exc.__cause__
+            except BaseException:
+                outcome = "cancelled"
+                raise
+            finally:
+                observe.tool_finished(self.name, outcome, time.monotonic() - started)
 
     _CONTRACT_TOOL = ContractTool
     return ContractTool

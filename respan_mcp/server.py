@@ -108,6 +108,10 @@ def create_server(
         module = importlib.import_module(CAPABILITIES[name])
         module.register(server, read_only=settings.read_only)
     apply_contract(server, settings.tool_prefix)
+    if settings.metrics and settings.metrics_port:  # stdio too: metrics on a port of their own
+        from respan_mcp.serving import metrics
+
+        metrics.enable(settings)
     from respan_mcp.sdk_compat import unknown_resources_not_found
 
     unknown_resources_not_found(server)
