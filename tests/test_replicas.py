@@ -1,0 +1,124 @@
+"""Three replicas behind a real load balancer (HAProxy from the distribution's packages; issue 21, part).
+
+Calls spread across the replicas; a paging cursor made by one replica is read by another (they share
+RESPAN_MCP_CURSOR_SECRET); killing a replica loses no call (HAProxy's health check and redispatch). Skips where
+`haproxy` is not installed (`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fake_respan import FakeRespan, serve
+
+pytestmark = [pytest.mark.anyio, pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")]
+
+HAPROXY = """
+global
+    maxconn 256
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    retries 3
+    option redispatch
+frontend mcp
+    bind 127.0.0.1:{front}
+    default_backend replicas
+backend replicas
+    balance roundrobin
+    option httpchk GET /healthz
+    default-server inter 200ms fall 1 rise 1
+{servers}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+@pytest.fixture
+def replicas(tmp_path: Path) -> Any:
+    fake = FakeRespan()
+    backend = serve(fake.app)
+    ports = [_free_port() for _ in range(3)]
+    processes = []
+    for i, port in enumerate(ports):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
+        env.update({"RESPAN_BASE_URL": backend.url, "RESPAN_MCP_CACHE_DIR": str(tmp_path / f"cache{i}"),
+                    "RESPAN_CREDENTIALS_FILE": str(tmp_path / "none.json"), "RESPAN_MCP_TOOLSETS": "logs",
+                    "RESPAN_MCP_CURSOR_SECRET": "shared-by-the-replicas", "RESPAN_MCP_METRICS": "on",
+                    "RESPAN_MCP_HTTP_MAX_CONNECTIONS_PER_CLIENT": "0"})  # fmt: skip
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "respan_mcp", "serve", "--transport", "http", "--port", str(port)], env=env))  # fmt: skip
+    for port in ports:
+        _wait(f"http://127.0.0.1:{port}/healthz")
+    front = _free_port()
+    servers = "\n".join(f"    server r{i} 127.0.0.1:{port} check" for i, port in enumerate(ports))
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(HAPROXY.format(front=front, servers=servers))
+    balancer = subprocess.Popen(["haproxy", "-f", str(config), "-db"], stdout=subprocess.DEVNULL)
+    _wait(f"http://127.0.0.1:{front}/healthz")
+    yield f"http://127.0.0.1:{front}", ports, processes
+    balancer.terminate()
+    balancer.wait(timeout=10)
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+    backend.stop()
+
+
+def _calls_on(port: int) -> float:
+    page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return sum(float(line.rpartition(" ")[2]) for line in page.splitlines()
+               if line.startswith("respan_mcp_tool_calls_total{"))  # fmt: skip
+
+
+async def test_calls_spread_cursors_cross_replicas_and_a_killed_replica_loses_nothing(replicas: Any) -> None:
+    from tests.test_attacks import _mcp_client
+
+    url, ports, processes = replicas
+    async with _mcp_client(url) as client:
+        for _ in range(9):
+            assert not (await client.call_tool("search_logs", {"since": "7d", "limit": 2})).is_error
+        spread = [_calls_on(port) for port in ports]
+        assert all(n >= 1 for n in spread), spread  # round robin: every replica served some
+        # A cursor made by whichever replica answered is read by the others (one shared secret).
+        cursor = (await client.call_tool("search_logs", {"since": "7d", "limit": 2})).structured_content["next_cursor"]
+        for _ in range(6):
+            page = await client.call_tool("search_logs", {"cursor": cursor})
+            assert not page.is_error, page.content
+        processes[0].send_signal(signal.SIGKILL)
+        processes[0].wait(timeout=10)
+        lost = 0
+        for _ in range(12):  # HAProxy redispatches a refused connection and drops the dead server
+            result = await client.call_tool("search_logs", {"since": "7d", "limit": 1})
+            lost += result.is_error
+        assert lost == 0
