@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    serve.add_argument(
+        "--workers", default="1", help="HTTP: worker processes on the port, a number or 'auto' (one per core)"
+    )
 
     docs = commands.add_parser("docs", help="the local index of the Respan docs")
     docs_commands = docs.add_subparsers(dest="docs_command", required=True)
@@ -68,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             getattr(args, "transport", "stdio"),
             getattr(args, "host", "127.0.0.1"),
             getattr(args, "port", 8000),
+            _workers(getattr(args, "workers", "1")),
         )
     elif command == "docs":
         from respan_mcp.docs.cli import run_docs_command
@@ -79,7 +83,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(run_doctor(settings))
 
 
-def _serve(settings: Settings, transport: str, host: str, port: int) -> None:
+def _workers(given: str) -> int:
+    import os
+
+    if given == "auto":
+        return max(1, os.cpu_count() or 1)
+    if not given.isdigit() or not 1 <= int(given) <= 64:
+        sys.exit("respan-mcp: --workers takes a number from 1 to 64, or 'auto'")
+    return int(given)
+
+
+def _serve(settings: Settings, transport: str, host: str, port: int, workers: int = 1) -> None:
     from respan_mcp.server import create_server
 
     if transport == "stdio":
@@ -94,9 +108,14 @@ def _serve(settings: Settings, transport: str, host: str, port: int) -> None:
 
     try:
         settings = http_settings(settings)
-        app = build_http_app(create_server(settings), settings, host)
+        app = build_http_app(create_server(settings), settings, host)  # (also checks the configuration)
     except ConfigError as exc:
         sys.exit(f"respan-mcp: {exc}")
+    if workers > 1:
+        from respan_mcp.http_server import run_http_workers
+
+        run_http_workers(settings, host, port, workers)
+        return
     run_http(app, settings, host, port)
 
 

@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     http_header_timeout: float = Field(default=10.0, validation_alias="RESPAN_MCP_HTTP_HEADER_TIMEOUT", gt=0)
     http_body_timeout: float = Field(default=30.0, validation_alias="RESPAN_MCP_HTTP_BODY_TIMEOUT", gt=0)
     http_keep_alive: int = Field(default=5, validation_alias="RESPAN_MCP_HTTP_KEEP_ALIVE", ge=1, le=300)
+    # Set by `serve --workers` for the worker processes it starts (the address they serve on).
+    bind_host: str = Field(default="127.0.0.1", validation_alias="RESPAN_MCP_BIND_HOST")
     # Prometheus metrics (serving/metrics.py): off unless asked; a port of their own serves them in stdio mode too.
     metrics: bool = Field(default=False, validation_alias="RESPAN_MCP_METRICS")
     metrics_port: int | None = Field(default=None, validation_alias="RESPAN_MCP_METRICS_PORT", ge=1, le=65535)

@@ -117,3 +117,65 @@ def run_http(app: Any, settings: Settings, host: str, port: int) -> None:
 
     raise_open_files_limit()
     uvicorn.Server(uvicorn_config(app, settings, host, port)).run()
+
+
+# -- several worker processes on one port --------------------------------------------------------------------
+
+
+def app_from_environment() -> Any:
+    """The HTTP app as one worker process builds it (uvicorn's factory): settings from the environment it
+    inherited, the bind host from RESPAN_MCP_BIND_HOST (set by the parent)."""
+    from respan_mcp.http_app import build_http_app, http_settings
+    from respan_mcp.server import create_server
+
+    settings = http_settings(Settings())
+    return build_http_app(create_server(settings), settings, settings.bind_host)
+
+
+def __getattr__(name: str) -> Any:
+    """`respan_mcp.http_server:BoundedProtocol`, the bounded protocol built from the environment's settings: each
+    worker imports it by name (a class made in a function cannot be handed to another process)."""
+    if name == "BoundedProtocol":
+        settings = Settings()
+        return bounded_protocol(
+            settings.http_max_connections, settings.http_header_timeout, settings.http_max_connections_per_client
+        )
+    raise AttributeError(name)
+
+
+def run_http_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """N worker processes on one port, each a full server (uvicorn's supervisor restarts one that dies). The docs
+    index is built once here, before they start, so they all read the same file instead of each building it.
+    Connection caps apply per worker."""
+    import os
+
+    import anyio
+    import uvicorn
+
+    from respan_mcp.docs.service import DocsService
+
+    async def build_index_once() -> None:
+        service = DocsService(settings)
+        try:
+            await service.ensure()
+        except Exception as exc:  # offline: each worker builds it on the first search, as one server would
+            log.warning("docs index not built before the workers start: %s", exc)
+        finally:
+            await service.aclose()
+
+    anyio.run(build_index_once)
+    raise_open_files_limit()
+    os.environ["RESPAN_MCP_BIND_HOST"] = host
+    uvicorn.run(
+        "respan_mcp.http_server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        http="respan_mcp.http_server:BoundedProtocol",
+        ws="none",
+        lifespan="on",
+        timeout_keep_alive=settings.http_keep_alive,
+        h11_max_incomplete_event_size=64 * 1024,
+    )

@@ -4,7 +4,8 @@ The fake Respan and `respan-mcp serve --transport http` run as their own process
 process drives SESSIONS concurrent MCP clients, each making CALLS calls (bounded in count
 and time), and reports throughput, latency percentiles, failed calls and the server's peak
 memory. The docs index is built before the clock starts.
-    python tests/benchmarks/load_http.py [sessions] [calls-per-session]
+    python tests/benchmarks/load_http.py [sessions] [calls-per-session] [workers]
+With workers > 1 the server runs `--workers N` (N processes on the port); memory is the supervisor's alone.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ async def drive(url: str, sessions: int, calls: int, pid: int) -> None:
 def main() -> None:
     sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    workers = sys.argv[3] if len(sys.argv) > 3 else "1"
     source = str(CORPUS if CORPUS.exists() else ROOT / "tests/docs_site")
     with tempfile.TemporaryDirectory() as cache:
         # RESPAN_MCP_DOCS_SEMANTIC passes through: set it to "off" to measure without the semantic extra.
@@ -107,7 +109,7 @@ def main() -> None:
         try:
             env["RESPAN_BASE_URL"] = (fake.stdout.readline() if fake.stdout else "").strip()
             server = subprocess.Popen([sys.executable, "-m", "respan_mcp", "serve", "--transport", "http",
-                                       "--port", str(port)], env=env, cwd=ROOT)  # fmt: skip
+                                       "--port", str(port), "--workers", workers], env=env, cwd=ROOT)  # fmt: skip
             wait_ready(f"http://127.0.0.1:{port}/healthz")
             httpx.get(f"http://127.0.0.1:{port}/healthz")
             anyio.run(drive, f"http://127.0.0.1:{port}/mcp", sessions, calls, server.pid)

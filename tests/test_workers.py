@@ -1,0 +1,78 @@
+"""`respan-mcp serve --transport http --workers N` (issue 21, part): N full servers on one port, the docs index
+built once before they start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fake_respan import FakeRespan, serve
+from tests.test_template_workers import _free_port
+
+pytestmark = [pytest.mark.anyio, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
+SITE = Path(__file__).parent / "docs_site"
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Children of `pid` that are uvicorn worker processes (multiprocessing's spawn entry point)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in command:
+            found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Any:
+    fake = FakeRespan()
+    backend = serve(fake.app)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
+    env.update({"RESPAN_BASE_URL": backend.url, "RESPAN_MCP_CACHE_DIR": str(tmp_path / "cache"),
+                "RESPAN_CREDENTIALS_FILE": str(tmp_path / "none.json"), "RESPAN_DOCS_SOURCE": str(SITE),
+                "RESPAN_MCP_DOCS_SEMANTIC": "off"})  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-m", "respan_mcp", "serve", "--transport", "http", "--port",
+                               str(port), "--workers", "2"], env=env)  # fmt: skip
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                workers = _workers_of(server.pid)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}", workers, tmp_path / "cache"
+    server.terminate()
+    server.wait(timeout=20)
+    backend.stop()
+
+
+async def test_two_workers_serve_one_port_and_share_one_docs_index(two_workers: Any) -> None:
+    from tests.test_attacks import _mcp_client
+
+    url, workers, cache = two_workers
+    assert len(workers) == 2, workers
+    index = list(cache.rglob("*.sqlite3"))
+    assert index, "the docs index is built before the workers start"
+    built = index[0].stat().st_mtime_ns
+    async with _mcp_client(url) as client:
+        for n in range(8):
+            tool, args = ("search_docs", {"query": "fallback models"}) if n % 2 else ("search_logs", {"since": "7d"})
+            result = await client.call_tool(tool, args)
+            assert not result.is_error, (tool, result.content)
+    assert index[0].stat().st_mtime_ns == built  # read by both, built by neither
