@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import httpx
 import pytest
 
 from tests.fake_respan import FakeRespan, serve
+from tests.interop.run_conformance import free_port, wait_ready
 
 pytestmark = [pytest.mark.anyio, pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")]
 
@@ -45,29 +44,11 @@ backend replicas
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
-
-
 @pytest.fixture
 def replicas(tmp_path: Path) -> Any:
     fake = FakeRespan()
     backend = serve(fake.app)
-    ports = [_free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(3)]
     processes = []
     for i, port in enumerate(ports):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
@@ -78,13 +59,13 @@ def replicas(tmp_path: Path) -> Any:
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "respan_mcp", "serve", "--transport", "http", "--port", str(port)], env=env))  # fmt: skip
     for port in ports:
-        _wait(f"http://127.0.0.1:{port}/healthz")
-    front = _free_port()
+        wait_ready(f"http://127.0.0.1:{port}/healthz")
+    front = free_port()
     servers = "\n".join(f"    server r{i} 127.0.0.1:{port} check" for i, port in enumerate(ports))
     config = tmp_path / "haproxy.cfg"
     config.write_text(HAPROXY.format(front=front, servers=servers))
     balancer = subprocess.Popen(["haproxy", "-f", str(config), "-db"], stdout=subprocess.DEVNULL)
-    _wait(f"http://127.0.0.1:{front}/healthz")
+    wait_ready(f"http://127.0.0.1:{front}/healthz")
     yield f"http://127.0.0.1:{front}", ports, processes
     balancer.terminate()
     balancer.wait(timeout=10)

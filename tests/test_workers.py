@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.fake_respan import FakeRespan, serve
-from tests.test_template_workers import _free_port
+from tests.interop.run_conformance import free_port
 
 pytestmark = [pytest.mark.anyio, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
 SITE = Path(__file__).parent / "docs_site"
@@ -40,7 +40,7 @@ def _workers_of(pid: int) -> list[int]:
 def two_workers(tmp_path: Path) -> Any:
     fake = FakeRespan()
     backend = serve(fake.app)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
     env.update({"RESPAN_BASE_URL": backend.url, "RESPAN_MCP_CACHE_DIR": str(tmp_path / "cache"),
                 "RESPAN_CREDENTIALS_FILE": str(tmp_path / "none.json"), "RESPAN_DOCS_SOURCE": str(SITE),

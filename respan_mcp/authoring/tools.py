@@ -12,9 +12,10 @@ from typing import Annotated, Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
+from respan_mcp.annotations import CHANGES, WRITES
 from respan_mcp.authoring import api
 from respan_mcp.authoring.format import changes, render_preview, unified
 from respan_mcp.contract import JsonObject
@@ -22,8 +23,6 @@ from respan_mcp.prompts.render import PromptRenderError, PromptVersion, flatten,
 from respan_mcp.prompts.store import prompt_id_of
 from respan_mcp.state import app_state, reply, tool_errors
 
-WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
-CHANGES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 # Version parameters the API takes besides messages, model, variables and description (SDK 0.1.49, Corrections
 # round 3): a fixed list; `stop` and `n` are not among them.
 VERSION_PARAMETERS = (

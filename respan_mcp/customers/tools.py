@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
+from respan_mcp.annotations import CHANGES, READ_ONLY
 from respan_mcp.customers import api
 from respan_mcp.customers.api import FILTER_FIELDS, SORT_FIELDS, CustomerQuery
 from respan_mcp.customers.format import budget_text, customer_record, render_customer, render_customers
@@ -17,7 +18,6 @@ from respan_mcp.logs.filters import FilterSpec, normalize_filters, sanitize_sort
 from respan_mcp.output import Rows
 from respan_mcp.state import app_state, reply, tool_errors
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 Environment = Annotated[Literal["prod", "test"], Field(description="prod (default) or test")]
 
 
@@ -213,9 +213,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             name="update_customer_budget",
             title="Set a customer's budget",
             description="Set or remove a customer's spending limits (the gateway answers 429 past them).",
-            annotations=ToolAnnotations(
-                read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
-            ),
+            annotations=CHANGES,
         )
         server.add_tool(
             delete_customer,
@@ -223,7 +221,5 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             title="Delete a customer",
             description="Delete a customer's profile and budget (logs stay): first call shows what goes; "
             "confirm=true deletes. Irreversible.",
-            annotations=ToolAnnotations(
-                read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
-            ),
+            annotations=CHANGES,
         )

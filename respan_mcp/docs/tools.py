@@ -6,9 +6,10 @@ import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, Resource, ToolAnnotations
+from mcp_types import CallToolResult, Resource
 from pydantic import BaseModel, Field
 
+from respan_mcp.annotations import READ_ONLY_LOCAL as READ_ONLY
 from respan_mcp.config import DOCS_STALE_AFTER_DAYS
 from respan_mcp.docs.errors import FetchError
 from respan_mcp.errors import NotFoundError
@@ -21,9 +22,6 @@ from respan_mcp.surface_errors import not_found_or_invalid
 # The index code (sqlite3, the cleaners, the crawler) loads on the first docs call, not at start-up.
 if TYPE_CHECKING:
     from respan_mcp.docs.store import DocsIndex
-
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 
 class DocResult(BaseModel):

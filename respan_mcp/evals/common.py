@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from respan_mcp.cursor import CursorState, cursor_state, decode_cursor, encode_cursor
@@ -26,10 +26,6 @@ from respan_mcp.paths import api_path, check_id
 from respan_mcp.state import app_state, reply, tool_errors
 
 T = TypeVar("T")
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
-WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
-# Edits overwrite what was there and deletes remove it: both destructive; repeating either changes nothing more.
-DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 Limit = Annotated[int, Field(ge=1, le=100, description="Per page")]
 Cursor = Annotated[str | None, Field(description="next_cursor of the last answer")]
 KINDS = {

@@ -12,8 +12,9 @@ from typing import Any
 
 from mcp.server import MCPServer
 
+from respan_mcp.annotations import CHANGES as DESTRUCTIVE
+from respan_mcp.annotations import READ_ONLY, WRITES
 from respan_mcp.evals import annotate, datasets, evaluators, experiments, workflows
-from respan_mcp.evals.common import DESTRUCTIVE, READ_ONLY, WRITES
 
 # (function, title, description) per tool, in the order a model meets them.
 Tool = tuple[Callable[..., Any], str, str]

@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
+from respan_mcp.annotations import READ_ONLY, WRITES
 from respan_mcp.contract import JsonObject
 from respan_mcp.gateway_extra import api
 from respan_mcp.gateway_extra.format import model_record, render_comparison, render_models
@@ -263,7 +264,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
         title="Respan's model catalogue",
         description="Models the Respan gateway serves, with prices per 1M tokens and context windows; filter by "
         "name, provider, context or feature, sort by price or context. Needs no key.",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True),
+        annotations=READ_ONLY,
     )
     if not read_only:
         server.add_tool(
@@ -272,9 +273,7 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             title="Compare models side by side",
             description="The same messages (or managed prompt) on 2-6 models at once: each one's answer, finish, "
             "tokens, cost and latency; a model that fails is a row, not an error. Spends credits.",
-            annotations=ToolAnnotations(
-                read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-            ),
+            annotations=WRITES,
         )
         server.add_tool(
             gateway_request,
@@ -283,7 +282,5 @@ def register(server: MCPServer, *, read_only: bool) -> None:
             description="Send a request as an app would to the gateway's other doors: OpenAI Responses "
             "(OpenAI models only), the Anthropic Messages or Gemini proxy, or embeddings; shows the answer's text or "
             "tool calls and usage (for embeddings, how many vectors of how many dimensions). Spends credits.",
-            annotations=ToolAnnotations(
-                read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-            ),
+            annotations=WRITES,
         )

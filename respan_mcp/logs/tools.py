@@ -12,6 +12,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from respan_mcp.annotations import READ_ONLY
 from respan_mcp.errors import RespanError
 from respan_mcp.logs import api
 from respan_mcp.logs.api import LogQuery
@@ -42,7 +43,6 @@ from respan_mcp.output import Rows, compact_json, table
 from respan_mcp.redact import redact
 from respan_mcp.state import app_state, reply, tool_errors
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)  # (destructive/idempotent: writes only)
 TABLE_FIELDS = ("unique_id", "timestamp", "model", "log_type", "status", "status_code", "latency", "cost",
                 "prompt_tokens", "completion_tokens", "customer_identifier", "error_message")  # fmt: skip
 BREAKDOWN_FIELDS = ("unique_id", "model", "log_type", "status", "status_code", "customer_identifier", "cost",

@@ -9,10 +9,10 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import (
     CallToolResult,
-    ToolAnnotations,
 )
 from pydantic import BaseModel, Field
 
+from respan_mcp.annotations import READ_ONLY
 from respan_mcp.cursor import CursorState, cursor_state, encode_cursor
 from respan_mcp.errors import UserError
 from respan_mcp.output import Rows, as_count, compact_json, quoted, render_conversation
@@ -22,7 +22,6 @@ from respan_mcp.state import app_state, reply, tool_errors
 
 log = logging.getLogger(__name__)
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 MCP_PROMPT_LIMIT = 100  # prompts listed with their arguments in prompts/list
 MCP_VERSION_FETCHES = 20  # extra requests one prompts/list may make to find arguments
 MCP_PROMPT_PAGE = 100
