@@ -166,6 +166,10 @@ def run_http_workers(settings: Settings, host: str, port: int, workers: int) -> 
     anyio.run(build_index_once)
     raise_open_files_limit()
     os.environ["RESPAN_MCP_BIND_HOST"] = host
+    if settings.metrics:  # every worker writes its samples here; a scrape of any one sums them all
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="respan-mcp-metrics-")
     uvicorn.run(
         "respan_mcp.http_server:app_from_environment",
         factory=True,

@@ -18,23 +18,36 @@ if TYPE_CHECKING:
 _REGISTRY: Any = None
 
 
+def _multiprocess() -> bool:
+    """Whether this process is one of `serve --workers`' (its parent set the folder every worker writes to)."""
+    import os
+
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
 def enable(settings: Settings) -> Any:
-    """Create the instruments (once per process) and route the observe hooks to them; returns the registry."""
+    """Create the instruments (once per process) and route the observe hooks to them; returns the registry.
+
+    Under `serve --workers` each worker writes its samples to the shared folder and a scrape of any worker
+    sums them all (prometheus-client's multiprocess mode); gauges are then set at scrape time, not computed."""
     global _REGISTRY
     if _REGISTRY is not None:
         return _REGISTRY
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+    shared = _multiprocess()
     registry = CollectorRegistry()
-    calls = Counter("respan_mcp_tool_calls", "Tool calls by tool and outcome", ["tool", "outcome"], registry=registry)
-    latency = Histogram("respan_mcp_tool_seconds", "Tool call latency", ["tool"], registry=registry,
+    own = None if shared else registry  # in multiprocess mode samples go to files, read back by the collector
+    calls = Counter("respan_mcp_tool_calls", "Tool calls by tool and outcome", ["tool", "outcome"], registry=own)
+    latency = Histogram("respan_mcp_tool_seconds", "Tool call latency", ["tool"], registry=own,
                         buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))  # fmt: skip
-    in_flight = Gauge("respan_mcp_tool_calls_in_flight", "Tool calls running now", registry=registry)
-    answers = Counter("respan_mcp_respan_requests", "Respan API answers by HTTP status", ["status"], registry=registry)
-    restarts = Gauge(
-        "respan_mcp_template_worker_restarts", "Template workers replaced after a limit", registry=registry
-    )
-    index_age = Gauge("respan_mcp_docs_index_age_seconds", "Age of the docs index (-1: none yet)", registry=registry)
+    in_flight = Gauge("respan_mcp_tool_calls_in_flight", "Tool calls running now", registry=own,
+                      multiprocess_mode="livesum")  # fmt: skip
+    answers = Counter("respan_mcp_respan_requests", "Respan API answers by HTTP status", ["status"], registry=own)
+    restarts = Gauge("respan_mcp_template_worker_restarts", "Template workers replaced", registry=own,
+                     multiprocess_mode="livesum")  # fmt: skip
+    index_age = Gauge("respan_mcp_docs_index_age_seconds", "Age of the docs index (-1: none yet)", registry=own,
+                      multiprocess_mode="livemin")  # fmt: skip
 
     def worker_restarts() -> float:
         from respan_mcp.prompts import worker_pool
@@ -47,8 +60,19 @@ def enable(settings: Settings) -> Any:
         meta = read_meta(index_path(settings))
         return time.time() - int(meta.get("built_at", 0)) if meta else -1.0
 
-    restarts.set_function(worker_restarts)
-    index_age.set_function(docs_age)
+    if shared:
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+
+        def refresh() -> None:
+            restarts.set(worker_restarts())
+            index_age.set(docs_age())
+
+        _REFRESH.append(refresh)
+    else:
+        restarts.set_function(worker_restarts)
+        index_age.set_function(docs_age)
 
     def started(tool: str) -> None:
         in_flight.inc()
@@ -64,14 +88,19 @@ def enable(settings: Settings) -> Any:
 
     observe.install(started, finished, answered)
     _REGISTRY = registry
-    if settings.metrics_port:
+    if settings.metrics_port and not shared:
         from prometheus_client import start_http_server
 
         start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=registry)
     return registry
 
 
+_REFRESH: list[Any] = []  # multiprocess mode: gauges this process sets just before a scrape
+
+
 def exposition(registry: Any) -> tuple[bytes, str]:
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+    for refresh in _REFRESH:
+        refresh()
     return generate_latest(registry), CONTENT_TYPE_LATEST
