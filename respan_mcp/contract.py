@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from respan_mcp.output import loads_if_json
+from respan_mcp.output import SUGGESTED_CALL, loads_if_json
 
 JSON_HINT = " (a JSON object)"
 JSON_ARRAY_HINT = " (a JSON array)"
@@ -190,14 +189,13 @@ def describe_argument_errors(errors: list[dict[str, Any]], valid: list[str]) -> 
 
 
 TOOL_NAMES: set[str] = set()  # every tool name this process has registered (unprefixed)
-_CALL_NAME = re.compile(r"\b([a-z]+(?:_[a-z]+)+)(?=\()")
 
 
 def prefixed_calls(text: str, prefix: str) -> str:
     """`get_log(...)` as `respan_get_log(...)` when tool names carry a prefix (RESPAN_MCP_TOOL_PREFIX)."""
     if not prefix:
         return text
-    return _CALL_NAME.sub(lambda m: prefix + m.group(1) if m.group(1) in TOOL_NAMES else m.group(1), text)
+    return SUGGESTED_CALL.sub(lambda m: prefix + m.group(1) if m.group(1) in TOOL_NAMES else m.group(1), text)
 
 
 def apply_contract(server: Any, prefix: str = "") -> None:

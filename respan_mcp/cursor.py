@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,29 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from respan_mcp.errors import BadInputError
 
 MAX_CURSOR_CHARS = 8_000
-_KEY = secrets.token_bytes(32)  # until configure_key: cursors last as long as the process
+_KEY = secrets.token_bytes(32)  # until configure: cursors last as long as the process
+_KEY_SOURCE: tuple[str | None, Callable[[], Path]] | None = None  # read at the first cursor, not at start-up
 
 
 def configure_key(key: bytes) -> None:
     """The secret cursors are signed with (one per install, or shared by a deployment's replicas)."""
-    global _KEY
-    _KEY = key
+    global _KEY, _KEY_SOURCE
+    _KEY, _KEY_SOURCE = key, None
+
+
+def configure(secret: str | None, folder: Callable[[], Path]) -> None:
+    """Where the key comes from: `secret`, else a key file in `folder()`; resolved when a cursor is first
+    made or read (a session that never pages does no file I/O for it)."""
+    global _KEY_SOURCE
+    _KEY_SOURCE = (secret, folder)
+
+
+def _key() -> bytes:
+    global _KEY, _KEY_SOURCE
+    if _KEY_SOURCE is not None:
+        secret, folder = _KEY_SOURCE
+        _KEY, _KEY_SOURCE = install_key(secret, folder()), None
+    return _KEY
 
 
 def install_key(secret: str | None, folder: Path) -> bytes:
@@ -53,7 +70,7 @@ def install_key(secret: str | None, folder: Path) -> bytes:
 
 
 def _digest(text: str) -> str:
-    return hmac.new(_KEY, text.encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.new(_key(), text.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def encode_cursor(tool: str, query: dict[str, Any], page: int) -> str:

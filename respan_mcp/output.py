@@ -77,7 +77,7 @@ def quoted(label: str, text: str) -> str:
 
 
 # A call a result suggests: `get_log(log_id=<id>)`, `search_logs(cursor="...")` (a verb_noun name and a paren).
-_SUGGESTED_CALL = re.compile(r"\b[a-z]+(?:_[a-z]+)+\(")
+SUGGESTED_CALL = re.compile(r"\b([a-z]+(?:_[a-z]+)+)(?=\()")
 MAX_NEXT = 6
 _SENTENCE_END = re.compile(r"(?<=[.!?)])\s+(?=[A-Z])")
 
@@ -87,13 +87,13 @@ def next_steps(text: str, cursor: str | None = None) -> list[str]:
     model only that): a cursor written out in full is shortened to `<next_cursor>`, which the result holds."""
     steps = []
     for line in text.splitlines():
-        if not _SUGGESTED_CALL.search(line):
+        if not SUGGESTED_CALL.search(line):
             continue
         line = line.strip()
         if cursor and cursor in line:
             line = line.replace(cursor, "<next_cursor>")
         if len(line) > 160:  # a long line states facts too (the structured result has them): keep the call's sentence
-            line = " ".join(s for s in _SENTENCE_END.split(line) if _SUGGESTED_CALL.search(s))
+            line = " ".join(s for s in _SENTENCE_END.split(line) if SUGGESTED_CALL.search(s))
         steps.append(clip(line, 400))
     return steps[:MAX_NEXT]
 

@@ -83,7 +83,7 @@ def create_server(
     from respan_mcp.prompts import worker_pool  # (no process starts here: only at the first template)
 
     secret = settings.cursor_secret.get_secret_value() if settings.cursor_secret else None
-    cursor.configure_key(cursor.install_key(secret, settings.resolved_cache_dir()))
+    cursor.configure(secret, settings.resolved_cache_dir)
 
     worker_pool.configure(worker_pool.Limits(memory_mb=settings.template_memory_mb, workers=settings.template_workers))
 

@@ -323,7 +323,7 @@ async def test_forged_cursors_are_refused(full: Client, fake: Any) -> None:
     values the arguments would refuse."""
     from respan_mcp import cursor
 
-    own_key = cursor._KEY
+    own_key = cursor._key()
     cursor.configure_key(b"someone else's key")
     forged = cursor.encode_cursor("list_datasets", {"limit": 5, "filters": None}, 2)
     cursor.configure_key(own_key)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from respan_mcp.errors import RespanError
 from respan_mcp.logs.api import results
+from respan_mcp.output import mapping
 from respan_mcp.paths import api_path
 
 if TYPE_CHECKING:
@@ -120,8 +121,7 @@ async def create_experiment(
         ("POST", "v2/experiments/", None, {**body, "workflows": steps, "evaluator_slugs": slugs}),
         ("POST", "v2/experiments/", None, {**body, "workflow": steps, "evaluator_slugs": slugs}),
     ]
-    data = await either(client, "create_experiment", forms, "create_experiment")
-    return data if isinstance(data, dict) else {}
+    return mapping(await either(client, "create_experiment", forms, "create_experiment"))
 
 
 async def experiment_rows(
@@ -196,16 +196,14 @@ async def remove_all_dataset_rows(client: RespanClient, dataset_id: str) -> dict
     body = {"is_deleting_all_logs": True}
     forms: list[Form] = [("DELETE", api_path(p, id=dataset_id), None, body)
                          for p in ("datasets/{id}/logs/delete/", "datasets/{id}/logs/import/")]  # fmt: skip
-    data = await either(client, "remove_dataset_rows", forms, "remove_dataset_rows")
-    return data if isinstance(data, dict) else {}
+    return mapping(await either(client, "remove_dataset_rows", forms, "remove_dataset_rows"))
 
 
 async def import_dataset_rows(client: RespanClient, dataset_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Logs of a time range into a dataset: `logs/bulk/` with the range (docs), else `logs/import/` (SDK)."""
     forms: list[Form] = [("POST", api_path(p, id=dataset_id), None, body)
                          for p in ("datasets/{id}/logs/bulk/", "datasets/{id}/logs/import/")]  # fmt: skip
-    data = await either(client, "import_dataset_rows", forms, "import_dataset_rows")
-    return data if isinstance(data, dict) else {}
+    return mapping(await either(client, "import_dataset_rows", forms, "import_dataset_rows"))
 
 
 async def dataset_summary(client: RespanClient, dataset_id: str) -> dict[str, Any]:
@@ -235,8 +233,7 @@ async def evaluate_dataset(client: RespanClient, dataset_id: str, evaluators: li
         ("POST", path, None, {"evaluator_slugs": slugs}),
         ("POST", path, None, {"evaluator_ids": slugs}),
     ]
-    data = await either(client, "evaluate_dataset", forms, "evaluate_dataset")
-    return data if isinstance(data, dict) else {}
+    return mapping(await either(client, "evaluate_dataset", forms, "evaluate_dataset"))
 
 
 async def commit_evaluator(client: RespanClient, evaluator_id: str, note: str | None) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from respan_mcp.errors import UserError
-from respan_mcp.prompts.sandbox import Budget
+from respan_mcp.prompts.sandbox import CACHE_TEXT_UNDER, Budget
 from respan_mcp.redact import redact
 
 MAX_DEPTH = 2  # prompt -> child -> grandchild; one more level is refused
@@ -122,7 +122,6 @@ async def variables_of(messages: list[dict[str, Any]], budget: Budget | None = N
     return sorted(set().union(*known.values())) if known else []
 
 
-CACHE_TEXT_UNDER = 65_536  # longer templates are not remembered (the cache stays small)
 _KNOWN_VARIABLES: dict[str, frozenset[str]] = {}
 
 

@@ -14,7 +14,6 @@ The process exits when stdin closes (the server went away) and after any request
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -187,6 +186,8 @@ def serve(memory_mb: int, cpu_seconds: float, max_reply: int) -> None:
 
 
 def main() -> None:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="respan-mcp-template-worker")
     parser.add_argument("--memory-mb", type=int, default=512)
     parser.add_argument("--cpu-seconds", type=float, default=6.0)
