@@ -103,11 +103,15 @@ def _serve(settings: Settings, transport: str, host: str, port: int, workers: in
 
         anyio.run(run_stdio, create_server(settings), settings.stdio_max_line_bytes)
         return
+    from respan_mcp.config import LOOPBACK_HOSTS
     from respan_mcp.http_app import ConfigError, build_http_app, http_settings
     from respan_mcp.http_server import run_http
 
     try:
         settings = http_settings(settings)
+        if settings.oauth_secret is not None and not settings.public_url and host in LOOPBACK_HOSTS:
+            shown = f"[{host}]" if ":" in host else host
+            settings = settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
         app = build_http_app(create_server(settings), settings, host)  # (also checks the configuration)
     except ConfigError as exc:
         sys.exit(f"respan-mcp: {exc}")

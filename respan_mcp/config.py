@@ -148,6 +148,20 @@ class Settings(BaseSettings):
     template_memory_mb: int = Field(default=512, validation_alias="RESPAN_MCP_TEMPLATE_MEMORY_MB", ge=128, le=16_384)
     template_workers: int = Field(default=2, validation_alias="RESPAN_MCP_TEMPLATE_WORKERS", ge=1, le=32)
 
+    # OAuth sign-in over HTTP (serving/oauth): on when the secret is set. Tokens are sealed with it, so replicas
+    # share it; changing it signs everybody out. A previous secret is still read during a rotation.
+    oauth_secret: SecretStr | None = Field(default=None, validation_alias="RESPAN_MCP_OAUTH_SECRET")
+    oauth_previous_secret: SecretStr | None = Field(default=None, validation_alias="RESPAN_MCP_OAUTH_PREVIOUS_SECRET")
+    oauth_access_seconds: int = Field(
+        default=3600, validation_alias="RESPAN_MCP_OAUTH_ACCESS_SECONDS", ge=60, le=86_400
+    )
+    oauth_refresh_seconds: int = Field(
+        default=30 * 86_400, validation_alias="RESPAN_MCP_OAUTH_REFRESH_SECONDS", ge=3600, le=365 * 86_400
+    )
+    # The address clients reach this server at (its OAuth issuer), e.g. https://mcp.example.com; on a loopback
+    # bind it defaults to http://<host>:<port>.
+    public_url: str | None = Field(default=None, validation_alias="RESPAN_MCP_PUBLIC_URL")
+
     _split_toolsets = field_validator("toolsets", "allowed_hosts", "allowed_base_urls", mode="before")(_split_csv)
 
     @field_validator("toolsets")
@@ -210,7 +224,14 @@ class Settings(BaseSettings):
         """Secret strings this process holds, for scrubbing text that leaves it."""
         held = [
             s.get_secret_value()
-            for s in (self.api_key, self.server_token, self._jwt_refresh_token, self.cursor_secret)
+            for s in (
+                self.api_key,
+                self.server_token,
+                self._jwt_refresh_token,
+                self.cursor_secret,
+                self.oauth_secret,
+                self.oauth_previous_secret,
+            )
             if s is not None
         ]
         userinfo = urlsplit(self.base_url).netloc.rpartition("@")[0]

@@ -5,6 +5,8 @@ Two ways to authenticate, chosen by configuration:
   that key is used for that request only and the server holds none;
 - server token (RESPAN_MCP_SERVER_TOKEN set): clients present that token and the server
   uses its own RESPAN_API_KEY. A held key is never used without a server token.
+Beside either, OAuth sign-in (RESPAN_MCP_OAUTH_SECRET set, serving/oauth): a token this server issued
+carries the Respan credential of the person who signed in, and is used as their key.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server import MCPServer
@@ -29,9 +31,13 @@ from respan_mcp.config import LOOPBACK_HOSTS, Settings, api_origin, normalize_ba
 from respan_mcp.request_scope import enabled_tools, request_api_key, request_base_url
 from respan_mcp.state import AppState
 
+if TYPE_CHECKING:
+    from respan_mcp.serving.oauth import OAuthServer
+
 log = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
+OUR_TOKEN_PREFIX = "rmcp_"  # noqa: S105 - every value serving/oauth issues starts so (never forwarded to Respan as a key)
 
 
 class ConfigError(Exception):
@@ -97,8 +103,10 @@ class BearerGate:
         server_token: str | None,
         body_timeout: float = 30.0,
         allowed_base_urls: list[str] | None = None,
+        oauth: OAuthServer | None = None,
     ) -> None:
         self.app = app
+        self.oauth = oauth
         self.server_token = server_token
         self.body_timeout = body_timeout
         self.allowed_origins = {api_origin(url) for url in allowed_base_urls or []}
@@ -137,16 +145,29 @@ class BearerGate:
             await _plain(400, str(exc))(scope, receive, send)
             return
         if token is None:
-            await self._deny(scope, receive, send, "Send 'Authorization: Bearer <token>'.")
+            await self._deny(scope, receive, send, "Send 'Authorization: Bearer <token>'.", token_given=False)
             return
         if not token.isascii() or not token.isprintable():
             await self._deny(scope, receive, send, "The key must be ASCII: check that it was copied whole.")
             return
-        if self.server_token is not None and not hmac.compare_digest(token.encode(), self.server_token.encode()):
+        key: str | None = token if self.server_token is None else None
+        if token.startswith(OUR_TOKEN_PREFIX):
+            if self.oauth is None:
+                await self._deny(scope, receive, send, "This is an OAuth token, but sign-in is off on this server.")
+                return
+            from respan_mcp.serving.oauth import Unsealed
+
+            try:
+                credential = self.oauth.read(token)
+            except Unsealed as exc:
+                await self._deny(scope, receive, send, f"The token was refused: {exc}. Sign in again.")
+                return
+            key, base_url = credential.value, credential.base_url or base_url
+        elif self.server_token is not None and not hmac.compare_digest(token.encode(), self.server_token.encode()):
             await self._deny(scope, receive, send, "The bearer token is not this server's token.")
             return
         tools_reset = enabled_tools.set(tools)
-        key_reset = request_api_key.set(token) if self.server_token is None else None
+        key_reset = request_api_key.set(key) if key is not None else None
         base_reset = request_base_url.set(base_url)
         try:
             await self.app(scope, _timed_receive(receive, self.body_timeout), send)
@@ -156,14 +177,20 @@ class BearerGate:
                 request_api_key.reset(key_reset)
             enabled_tools.reset(tools_reset)
 
-    async def _deny(self, scope: Scope, receive: Receive, send: Send, why: str) -> None:
+    async def _deny(self, scope: Scope, receive: Receive, send: Send, why: str, token_given: bool = True) -> None:
         what = "this server's token" if self.server_token is not None else "your Respan API key"
-        body = {"error": "unauthorized", "error_description": f"{why} The bearer must be {what}."}
+        if self.oauth is not None:
+            what += " or a token from signing in (OAuth)"
+        description = f"{why} The bearer must be {what}."
+        body = {"error": "invalid_token" if token_given else "unauthorized", "error_description": description}
+        challenge = 'Bearer realm="respan-mcp"'
+        if self.oauth is not None:  # where OAuth clients find how to sign in (RFC 9728)
+            challenge += f', resource_metadata="{self.oauth.resource_metadata_url}"'
+        if token_given or self.oauth is None:  # without OAuth, say what to send so clients stop trying to register
+            quoted = description.replace("\\", "").replace('"', "'")
+            challenge += f', error="invalid_token", error_description="{quoted}"'
         response = Response(
-            json.dumps(body),
-            status_code=401,
-            media_type="application/json",
-            headers={"WWW-Authenticate": 'Bearer realm="respan-mcp"'},
+            json.dumps(body), status_code=401, media_type="application/json", headers={"WWW-Authenticate": challenge}
         )
         await response(scope, receive, send)
 
@@ -271,13 +298,15 @@ async def narrow_tools(ctx: Any, call_next: Any) -> Any:
 
 
 def build_http_app(server: MCPServer[AppState], settings: Settings, host: str = "127.0.0.1") -> ASGIApp:
-    """The ASGI app to serve: MCP at /mcp behind the bearer gate, and GET /healthz."""
+    """The ASGI app to serve: MCP at /mcp behind the bearer gate, GET /healthz, and OAuth sign-in when on."""
     server.middleware.append(narrow_tools)
+    oauth = build_oauth_server(settings)
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(_: Request) -> Response:
         payload: dict[str, Any] = {"status": "ok", "name": "respan-mcp", "version": __version__}
         payload["auth"] = "server-token" if settings.server_token else "pass-through"
+        payload["oauth"] = oauth is not None
         return JSONResponse(payload)
 
     if settings.metrics:  # outside the MCP auth, like /healthz; off unless asked for
@@ -296,5 +325,61 @@ def build_http_app(server: MCPServer[AppState], settings: Settings, host: str = 
         transport_security=security_settings(host, settings.allowed_hosts),
         host=host,
     )
+    app.router.routes.extend(oauth.routes if oauth is not None else oauth_off_routes())
     token = settings.server_token.get_secret_value() if settings.server_token else None
-    return BearerGate(app, token, settings.http_body_timeout, settings.allowed_base_urls)
+    return BearerGate(app, token, settings.http_body_timeout, settings.allowed_base_urls, oauth)
+
+
+def build_oauth_server(settings: Settings) -> OAuthServer | None:
+    """The OAuth endpoints and token reader when `RESPAN_MCP_OAUTH_SECRET` is set (imported only then)."""
+    if settings.oauth_secret is None:
+        return None
+    from urllib.parse import urlsplit
+
+    from respan_mcp.serving.oauth import build_oauth
+    from respan_mcp.serving.oauth.seal import MIN_SECRET_CHARS
+
+    secret = settings.oauth_secret.get_secret_value()
+    if len(secret) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"RESPAN_MCP_OAUTH_SECRET must be at least {MIN_SECRET_CHARS} characters; make one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+    if not settings.public_url:
+        raise ConfigError(
+            "OAuth needs RESPAN_MCP_PUBLIC_URL, the address clients reach this server at "
+            "(e.g. https://mcp.example.com): it is the issuer of the tokens."
+        )
+    parts = urlsplit(settings.public_url)
+    local = parts.hostname in LOOPBACK_HOSTS
+    if parts.scheme not in ("http", "https") or (parts.scheme == "http" and not local):
+        raise ConfigError("RESPAN_MCP_PUBLIC_URL must be https (http only for a loopback address).")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise ConfigError("RESPAN_MCP_PUBLIC_URL must be an origin without a path, e.g. https://mcp.example.com.")
+    previous = settings.oauth_previous_secret.get_secret_value() if settings.oauth_previous_secret else None
+    return build_oauth(
+        secret,
+        previous,
+        f"{parts.scheme}://{parts.netloc}",
+        MCP_PATH,
+        settings.base_url,
+        settings.oauth_access_seconds,
+        settings.oauth_refresh_seconds,
+    )
+
+
+def oauth_off_routes() -> list[Any]:
+    """Without OAuth, the places clients look for it say so, in words a client can show, instead of a bare 404."""
+    from starlette.routing import Route
+
+    async def not_here(_: Request) -> Response:
+        body = {
+            "error": "invalid_client_metadata",
+            "error_description": "This respan-mcp server does not offer OAuth sign-in: configure your client to "
+            "send the header 'Authorization: Bearer <your Respan API key>'.",
+        }
+        return JSONResponse(body, status_code=404)
+
+    paths = ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource" + MCP_PATH,
+             "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/register"]  # fmt: skip
+    return [Route(path, not_here, methods=["GET", "POST"]) for path in paths]

@@ -166,6 +166,8 @@ def run_http_workers(settings: Settings, host: str, port: int, workers: int) -> 
     anyio.run(build_index_once)
     raise_open_files_limit()
     os.environ["RESPAN_MCP_BIND_HOST"] = host
+    if settings.public_url:  # the OAuth issuer, as the parent worked it out
+        os.environ["RESPAN_MCP_PUBLIC_URL"] = settings.public_url
     if settings.metrics:  # every worker writes its samples here; a scrape of any one sums them all
         import tempfile
 

@@ -132,6 +132,11 @@ class FakeRespan:
         # `respan login` sessions are JWTs, renewed here (SimpleJWT style: {"refresh"} -> {"access"}).
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> the access token it gives
         self.routes.append(Route("/auth/jwt/refresh/", self._jwt_refresh, methods=["POST"]))
+        # Email and password sign-in (SimpleJWT: {"email", "password"} -> {"access", "refresh"}), as the official
+        # server's sign-in page uses it; each session's access token is accepted as a key until it is renewed.
+        self.users: dict[str, str] = {"ada@example.com": "correct horse"}
+        self.jwt_seconds = 86_400
+        self.routes.append(Route("/auth/jwt/create/", self._jwt_create, methods=["POST"]))
         # The model catalogue needs no key (docs `apis/manage/models/models-endpoint`).
         self.catalogue_requests = 0
         for path in ("/api/models/public", "/api/models/public/"):
@@ -171,7 +176,35 @@ class FakeRespan:
         access = self.refresh_tokens.get(str((body or {}).get("refresh")))
         if access is None:
             return drf_error(401, "Token is invalid or expired")
+        if access == "":  # a session from _jwt_create: a new access token each time
+            access = self.new_jwt()
         return JSONResponse({"access": access})
+
+    def new_jwt(self) -> str:
+        """A JWT-shaped session token (header.payload.signature) with an `exp`, accepted as a key."""
+        import base64
+
+        def part(data: dict[str, Any]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+        claims = {"exp": int(time.time()) + self.jwt_seconds, "jti": uuid.uuid4().hex}
+        token = f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{uuid.uuid4().hex}"
+        self.api_keys.add(token)
+        return token
+
+    async def _jwt_create(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return drf_error(400, "JSON parse error")
+        email, password = (body or {}).get("email"), (body or {}).get("password")
+        if not email or not password:
+            return JSONResponse({"email": ["This field is required."]}, status_code=400)
+        if self.users.get(email) != password:
+            return drf_error(401, "No active account found with the given credentials")
+        refresh = "refresh-" + uuid.uuid4().hex
+        self.refresh_tokens[refresh] = ""
+        return JSONResponse({"access": self.new_jwt(), "refresh": refresh})
 
     async def _models_public(self, request: Request) -> Response:
         self.catalogue_requests += 1
