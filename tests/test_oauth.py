@@ -296,7 +296,7 @@ def test_raw_keys_keep_working_beside_oauth(server: Any) -> None:
     assert _mcp_post(server.url, API_KEY).status_code == 200
 
 
-async def test_without_oauth_the_401_says_what_to_send(tmp_path: Path, backend: Any) -> None:
+def test_without_oauth_the_401_says_what_to_send(tmp_path: Path, backend: Any) -> None:
     from respan_mcp.http_app import build_http_app, http_settings
     from respan_mcp.http_server import uvicorn_config
 

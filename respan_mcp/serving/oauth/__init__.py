@@ -84,9 +84,10 @@ def build_oauth(
     )
     page = SignInPage(provider)
     resource_handler = cors_middleware(ProtectedResourceMetadataHandler(resource_metadata).handle, ["GET", "OPTIONS"])
+    served_metadata = OAuthMetadata.model_validate(metadata)
+    metadata_handler = cors_middleware(MetadataHandler(served_metadata).handle, ["GET", "OPTIONS"])
     routes += [
-        Route(METADATA_PATH, cors_middleware(MetadataHandler(OAuthMetadata.model_validate(metadata)).handle, ["GET", "OPTIONS"]),
-              methods=["GET", "OPTIONS"]),
+        Route(METADATA_PATH, metadata_handler, methods=["GET", "OPTIONS"]),
         # RFC 9728 §3.1: the resource's path after the well-known prefix; the bare prefix too, for clients that
         # look there first.
         Route(RESOURCE_METADATA_ROOT + mcp_path, resource_handler, methods=["GET", "OPTIONS"]),
