@@ -19,6 +19,7 @@ PACKAGES = {
     "@modelcontextprotocol/conformance": "0.2.0-alpha.12",
     "@modelcontextprotocol/inspector": "2.12.0",
     "@anthropic-ai/claude-code": "2.1.197",  # to see what its model receives (tests/clients/claude_code.py)
+    "mcp-remote": "0.15.1",  # the TypeScript SDK's OAuth client, end to end (tests/interop/test_mcp_remote.py)
 }
 
 
@@ -38,8 +39,13 @@ def claude_cli() -> Path:
     return CACHE / "node_modules" / ".bin" / "claude"
 
 
+def mcp_remote() -> Path:
+    return CACHE / "node_modules" / ".bin" / "mcp-remote"
+
+
 def installed() -> bool:
-    return node_bin().exists() and conformance_js().exists() and inspector_js().exists() and claude_cli().exists()
+    tools = (node_bin(), conformance_js(), inspector_js(), claude_cli(), mcp_remote())
+    return all(tool.exists() for tool in tools)
 
 
 def ensure() -> None:
