@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     metrics: bool = Field(default=False, validation_alias="RESPAN_MCP_METRICS")
     metrics_port: int | None = Field(default=None, validation_alias="RESPAN_MCP_METRICS_PORT", ge=1, le=65535)
     metrics_host: str = Field(default="127.0.0.1", validation_alias="RESPAN_MCP_METRICS_HOST")
+    # The server's own traces (serving/tracing.py): each tool call a span, exported over OTLP/HTTP to Respan's
+    # ingest (`<base>/v2/traces`) or this endpoint; OpenTelemetry's SDK is imported only when on.
+    tracing: bool = Field(default=False, validation_alias="RESPAN_MCP_TRACING")
+    tracing_endpoint: str | None = Field(default=None, validation_alias="RESPAN_MCP_TRACING_ENDPOINT")
     # Signs paging cursors; replicas behind one load balancer share it (default: a key kept in the cache folder).
     cursor_secret: SecretStr | None = Field(default=None, validation_alias="RESPAN_MCP_CURSOR_SECRET")
     # Template worker processes (prompts/worker_pool.py): the OS limits every template runs under.

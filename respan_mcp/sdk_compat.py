@@ -46,11 +46,11 @@ def _contract_tool_class() -> Any:
             except ValidationError as exc:
                 errors += exc.errors()
             if errors:
-                observe.tool_started(self.name)
+                observe.tool_started(self.name, arguments)
                 observe.tool_finished(self.name, "bad_arguments", 0.0)
                 raise ToolError(describe_argument_errors(errors, valid))
-            started, outcome = time.monotonic(), "error"
-            observe.tool_started(self.name)
+            started, outcome, result = time.monotonic(), "error", None
+            observe.tool_started(self.name, arguments)
             try:
                 result = await super().run(arguments, context, convert_result)
                 outcome = "error" if getattr(result, "is_error", False) else "ok"
@@ -64,7 +64,7 @@ def _contract_tool_class() -> Any:
                 outcome = "cancelled"
                 raise
             finally:
-                observe.tool_finished(self.name, outcome, time.monotonic() - started)
+                observe.tool_finished(self.name, outcome, time.monotonic() - started, result)
 
     _CONTRACT_TOOL = ContractTool
     return ContractTool

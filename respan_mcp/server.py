@@ -112,6 +112,10 @@ def create_server(
         from respan_mcp.serving import metrics
 
         metrics.enable(settings)
+    if settings.tracing:
+        from respan_mcp.serving import tracing
+
+        tracing.enable(settings)
     from respan_mcp.sdk_compat import unknown_resources_not_found
 
     unknown_resources_not_found(server)

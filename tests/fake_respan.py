@@ -11,6 +11,7 @@ loopback port with `serve(fake)`; `python tests/fake_respan.py --port 0` runs it
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import threading
 import time
@@ -141,6 +142,10 @@ class FakeRespan:
         self.catalogue_requests = 0
         for path in ("/api/models/public", "/api/models/public/"):
             self.routes.append(Route(path, self._models_public, methods=["GET"]))
+        # OTLP/HTTP trace ingest (docs `apis/observe/traces/otlp-ingest`): protobuf or JSON, decoded and kept.
+        self.otlp: list[dict[str, Any]] = []
+        for path in ("/api/v2/traces", "/api/v2/traces/"):
+            self.routes.append(Route(path, self._otlp_ingest, methods=["POST"]))
         self._add("/api/prompts/list/", self.list_prompts_post, ["POST"])
         self._add("/api/prompts/", self.list_prompts_get, ["GET"])
         self._add("/api/prompts/{prompt_id}/", self.get_prompt, ["GET"])
@@ -229,6 +234,40 @@ class FakeRespan:
                 entry["supports_vision"] = True  # capability fields are undocumented: only some entries have them
             models.append(entry)
         return JSONResponse({"models": models})
+
+    async def _otlp_ingest(self, request: Request) -> Response:
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self.api_keys:
+            return drf_error(401, "Invalid API key.")
+        raw = await request.body()
+        kind = request.headers.get("content-type", "")
+        if kind.startswith("application/x-protobuf"):
+            from google.protobuf.json_format import MessageToDict
+            from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+            message = ExportTraceServiceRequest()
+            message.ParseFromString(raw)
+            body = MessageToDict(message)
+            for resource in body.get("resourceSpans", []):  # protobuf's JSON form has ids in base64; OTLP's in hex
+                for scope in resource.get("scopeSpans", []):
+                    for span in scope.get("spans", []):
+                        for field in ("traceId", "spanId", "parentSpanId"):
+                            if span.get(field):
+                                span[field] = base64.b64decode(span[field]).hex()
+        elif kind.startswith("application/json"):
+            body = json.loads(raw)
+        else:
+            return drf_error(415, f"Unsupported media type {kind!r}")
+        spans = []
+        for resource in body.get("resourceSpans", []):
+            service = {a["key"]: a["value"] for a in resource.get("resource", {}).get("attributes", [])}
+            for scope in resource.get("scopeSpans", []):
+                for span in scope.get("spans", []):
+                    values = {a["key"]: next(iter(a["value"].values())) for a in span.get("attributes", [])}
+                    spans.append({"name": span["name"], "traceId": span["traceId"], "spanId": span["spanId"],
+                                  "attributes": values, "status": span.get("status", {}), "service": service})  # fmt: skip
+        self.otlp.append({"authorization": auth, "content_type": kind, "raw": raw, "spans": spans})
+        return Response(b"", status_code=200, media_type=kind or "application/json")
 
     async def _control_reset(self, request: Request) -> Response:
         self.faults.clear()

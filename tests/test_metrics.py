@@ -73,4 +73,4 @@ async def test_metrics_count_tool_calls_and_respan_answers(tmp_path: Any, fake: 
         served.stop()
         backend.stop()
         assert metrics._REGISTRY is not None
-        observe.install(observe._nothing, observe._nothing, observe._nothing)  # other tests measure nothing
+        observe.clear()  # other tests measure nothing

@@ -8,6 +8,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from respan_mcp import observe
 from respan_mcp.errors import RespanError
 from respan_mcp.gateway import api
 from respan_mcp.gateway.completion import PartialAnswer, collect
@@ -48,6 +49,9 @@ async def chat_completion(ctx: Context, **arguments: Any) -> CallToolResult:
     if not model and not prompt and not (arguments.get("extra_body") or {}).get("model"):
         raise ToolError("Give `model` (e.g. 'gpt-4o-mini'), or use a managed `prompt` that sets one.")
     body = build_body(arguments)
+    traced = observe.current_trace()
+    if traced is not None and "trace_unique_id" not in body:  # the server's own trace (serving/tracing.py)
+        body["trace_unique_id"], body["span_parent_id"] = traced
     with tool_errors():
         if wants_progress(ctx):
             response = await _streamed(ctx, body)

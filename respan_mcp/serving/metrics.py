@@ -74,10 +74,10 @@ def enable(settings: Settings) -> Any:
         restarts.set_function(worker_restarts)
         index_age.set_function(docs_age)
 
-    def started(tool: str) -> None:
+    def started(tool: str, _arguments: Any) -> None:
         in_flight.inc()
 
-    def finished(tool: str, outcome: str, seconds: float) -> None:
+    def finished(tool: str, outcome: str, seconds: float, _result: Any) -> None:
         in_flight.dec()
         calls.labels(tool, outcome).inc()
         if outcome != "bad_arguments":  # refused before it ran: no latency to speak of
@@ -86,7 +86,7 @@ def enable(settings: Settings) -> Any:
     def answered(status: str) -> None:
         answers.labels(status).inc()
 
-    observe.install(started, finished, answered)
+    observe.add(observe.Observer(tool_started=started, tool_finished=finished, api_answered=answered))
     _REGISTRY = registry
     if settings.metrics_port and not shared:
         from prometheus_client import start_http_server

@@ -2,8 +2,8 @@
 
 The protocol endpoints are the SDK's own (`mcp.server.auth`: metadata, registration, authorize, token); this
 package adds the provider that issues sealed values (`provider.py`, `seal.py`), the sign-in page
-(`signin.py`) and the Respan calls behind it (`respan_login.py`). `cryptography` is imported only from here,
-and this package only when OAuth is on.
+(`signin.py`) and the Respan calls behind it (`respan_login.py`). This package is imported only when OAuth is
+on (the SDK itself already loads `cryptography`, which seals here).
 """
 
 from __future__ import annotations
