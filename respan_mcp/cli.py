@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -46,9 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(level: str) -> None:
-    # stderr only: in stdio mode stdout carries the protocol.
-    logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+def _configure_logging(settings: Settings) -> None:
+    from respan_mcp.serving.logs import configure
+
+    configure(settings.log_level, settings.log_format)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         sys.exit(f"respan-mcp: invalid configuration: {problems}")
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
 
     command = args.command or "serve"
     if command == "serve":

@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     docs_semantic: Literal["auto", "off"] = Field(default="auto", validation_alias="RESPAN_MCP_DOCS_SEMANTIC")
     prompt_cache_ttl: float = Field(default=30.0, validation_alias="RESPAN_MCP_PROMPT_CACHE_TTL", ge=0)
     log_level: str = Field(default="WARNING", validation_alias=AliasChoices("RESPAN_MCP_LOG_LEVEL", "log_level"))
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="RESPAN_MCP_LOG_FORMAT")
+    # HTTP: on SIGTERM, calls in flight get this long to finish before the process exits.
+    shutdown_seconds: int = Field(default=25, validation_alias="RESPAN_MCP_SHUTDOWN_SECONDS", ge=0, le=600)
     # Where the key came from: "api_key", or "jwt" (a `respan login` session, which expires).
     # (Private: never read from the environment.)
     _key_kind: str = PrivateAttr(default="api_key")

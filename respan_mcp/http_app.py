@@ -326,6 +326,12 @@ def build_http_app(server: MCPServer[AppState], settings: Settings, host: str = 
         host=host,
     )
     app.router.routes.extend(oauth.routes if oauth is not None else oauth_off_routes())
+    # On SIGTERM, sse-starlette would end every event stream at once, cutting off calls in flight. Here a stream
+    # is one call's answer (no stream outlives its request: GET is 405), so they finish instead, bounded by
+    # uvicorn's graceful-shutdown timeout (RESPAN_MCP_SHUTDOWN_SECONDS).
+    from sse_starlette.sse import AppStatus
+
+    AppStatus.disable_automatic_graceful_drain()
     token = settings.server_token.get_secret_value() if settings.server_token else None
     return BearerGate(app, token, settings.http_body_timeout, settings.allowed_base_urls, oauth)
 

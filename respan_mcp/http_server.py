@@ -97,11 +97,15 @@ def raise_open_files_limit() -> None:
 def uvicorn_config(app: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> Any:
     import uvicorn
 
+    from respan_mcp.serving.logs import uvicorn_log_config
+
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(settings.log_format),
+        timeout_graceful_shutdown=settings.shutdown_seconds,
         http=bounded_protocol(
             settings.http_max_connections, settings.http_header_timeout, settings.http_max_connections_per_client
         ),
@@ -112,10 +116,22 @@ def uvicorn_config(app: Any, settings: Settings, host: str = "127.0.0.1", port: 
     )
 
 
+def exit_zero_after_sigterm() -> None:
+    """uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the handler that was there
+    before it: this one, so a clean stop exits 0 (an orchestrator reads anything else as a crash)."""
+    import signal
+
+    def stopped(*_: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stopped)
+
+
 def run_http(app: Any, settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     raise_open_files_limit()
+    exit_zero_after_sigterm()
     uvicorn.Server(uvicorn_config(app, settings, host, port)).run()
 
 
@@ -127,8 +143,10 @@ def app_from_environment() -> Any:
     inherited, the bind host from RESPAN_MCP_BIND_HOST (set by the parent)."""
     from respan_mcp.http_app import build_http_app, http_settings
     from respan_mcp.server import create_server
+    from respan_mcp.serving.logs import configure
 
     settings = http_settings(Settings())
+    configure(settings.log_level, settings.log_format)  # a spawned worker starts with no logging set up
     return build_http_app(create_server(settings), settings, settings.bind_host)
 
 
@@ -165,6 +183,7 @@ def run_http_workers(settings: Settings, host: str, port: int, workers: int) -> 
 
     anyio.run(build_index_once)
     raise_open_files_limit()
+    exit_zero_after_sigterm()
     os.environ["RESPAN_MCP_BIND_HOST"] = host
     if settings.public_url:  # the OAuth issuer, as the parent worked it out
         os.environ["RESPAN_MCP_PUBLIC_URL"] = settings.public_url
@@ -172,6 +191,8 @@ def run_http_workers(settings: Settings, host: str, port: int, workers: int) -> 
         import tempfile
 
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="respan-mcp-metrics-")
+    from respan_mcp.serving.logs import uvicorn_log_config
+
     uvicorn.run(
         "respan_mcp.http_server:app_from_environment",
         factory=True,
@@ -179,6 +200,8 @@ def run_http_workers(settings: Settings, host: str, port: int, workers: int) -> 
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(settings.log_format),
+        timeout_graceful_shutdown=settings.shutdown_seconds,
         http="respan_mcp.http_server:BoundedProtocol",
         ws="none",
         lifespan="on",
