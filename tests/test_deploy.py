@@ -51,4 +51,5 @@ def test_image_and_compose_file() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     service = compose["services"]["respan-mcp"]
     assert service["deploy"]["replicas"] == 3 and "RESPAN_MCP_CURSOR_SECRET" in service["environment"]
+    assert {"RESPAN_MCP_OAUTH_SECRET", "RESPAN_MCP_PUBLIC_URL"} <= set(service["environment"])  # replicas share both
     assert compose["services"]["balancer"]["image"].startswith("haproxy")

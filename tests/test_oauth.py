@@ -381,6 +381,15 @@ def test_codes_are_single_use_bound_to_pkce_client_and_redirect(server: Any) -> 
     assert forged.status_code == 400
 
 
+def test_a_sign_in_for_another_resource_is_refused_at_once(server: Any) -> None:
+    client = _register(server.url)
+    _, challenge = _pkce()
+    url = _authorize_url(server.url, client["client_id"], challenge, resource="https://elsewhere.example/mcp")
+    response = httpx.get(url, timeout=5)
+    assert response.status_code == 302  # back to the (registered) client with the error, RFC 6749 4.1.2.1
+    assert "error=invalid_target" in response.headers["location"]
+
+
 def test_redirect_uris_are_matched_exactly_except_loopback_ports(server: Any) -> None:
     client = _register(server.url)
     _, challenge = _pkce()

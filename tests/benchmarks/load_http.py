@@ -4,8 +4,10 @@ The fake Respan and `respan-mcp serve --transport http` run as their own process
 process drives SESSIONS concurrent MCP clients, each making CALLS calls (bounded in count
 and time), and reports throughput, latency percentiles, failed calls and the server's peak
 memory. The docs index is built before the clock starts.
-    python tests/benchmarks/load_http.py [sessions] [calls-per-session] [workers]
+    python tests/benchmarks/load_http.py [sessions] [calls-per-session] [workers] [floor]
 With workers > 1 the server runs `--workers N` (N processes on the port); memory is the supervisor's alone.
+With `floor`, the same load goes to the SDK's one-tool stateless server (minimal_server.py, same workers),
+every call its `ping`: what the SDK's transport alone costs on this machine.
 """
 
 from __future__ import annotations
@@ -40,11 +42,15 @@ def rss_kib(pid: int, field: str) -> int:
     return 0
 
 
-async def session(url: str, n: int, calls: int, latencies: dict[str, list[float]], failures: list[str]) -> None:
+async def session(
+    url: str, n: int, calls: int, latencies: dict[str, list[float]], failures: list[str], floor: bool = False
+) -> None:
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60)
     async with Client(streamable_http_client(url, http_client=http)) as client:
         for i in range(calls):
-            if i % 2:
+            if floor:
+                name, args = "ping", {"text": f"load {n}-{i}"}
+            elif i % 2:
                 name, args = "chat_completion", {"model": "gpt-4o-mini",
                                                  "messages": [{"role": "user", "content": f"load {n}-{i}"}]}  # fmt: skip
             else:
@@ -59,7 +65,7 @@ async def session(url: str, n: int, calls: int, latencies: dict[str, list[float]
             latencies.setdefault(name, []).append((time.perf_counter() - started) * 1000)
 
 
-async def drive(url: str, sessions: int, calls: int, pid: int) -> None:
+async def drive(url: str, sessions: int, calls: int, pid: int, floor: bool = False) -> None:
     by_tool: dict[str, list[float]] = {}
     failures: list[str] = []
     peak = [0]
@@ -69,6 +75,8 @@ async def drive(url: str, sessions: int, calls: int, pid: int) -> None:
             peak[0] = max(peak[0], rss_kib(pid, "VmRSS"))
             await anyio.sleep(0.1)
 
+    warm: dict[str, list[float]] = {}
+    await session(url, 0, 2, warm, failures, floor)  # each tool once before the clock (models load, pools fill)
     before = rss_kib(pid, "VmRSS")
     started = time.perf_counter()
     with anyio.move_on_after(DEADLINE):
@@ -76,11 +84,12 @@ async def drive(url: str, sessions: int, calls: int, pid: int) -> None:
             group.start_soon(watch_memory)
             async with anyio.create_task_group() as clients:
                 for n in range(sessions):
-                    clients.start_soon(session, url, n, calls, by_tool, failures)
+                    clients.start_soon(session, url, n, calls, by_tool, failures, floor)
             group.cancel_scope.cancel()
     elapsed = time.perf_counter() - started
     latencies = [x for samples in by_tool.values() for x in samples]
-    print(f"{sessions} sessions x {calls} calls (half search_docs, half chat_completion) in {elapsed:.1f} s")
+    what = "the SDK floor's ping" if floor else "half search_docs, half chat_completion"
+    print(f"{sessions} sessions x {calls} calls ({what}) in {elapsed:.1f} s")
     print(f"  throughput {len(latencies) / elapsed:.0f} calls/s; latency {percentiles(latencies)}")
     for name, samples in sorted(by_tool.items()):
         print(f"  {name}: {percentiles(samples)}")
@@ -95,12 +104,17 @@ def main() -> None:
     sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     workers = sys.argv[3] if len(sys.argv) > 3 else "1"
+    floor = len(sys.argv) > 4 and sys.argv[4] == "floor"
     source = str(CORPUS if CORPUS.exists() else ROOT / "tests/docs_site")
-    with tempfile.TemporaryDirectory() as cache:
+    # The docs index (with semantic vectors, minutes to build) is kept between runs in .ci-cache/load-cache.
+    keep = ROOT / ".ci-cache" / "load-cache"
+    keep.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = str(keep)
         # RESPAN_MCP_DOCS_SEMANTIC passes through: set it to "off" to measure without the semantic extra.
         env = {k: v for k, v in os.environ.items() if not k.startswith("RESPAN_") or k == "RESPAN_MCP_DOCS_SEMANTIC"}
         env.update({"RESPAN_MCP_CACHE_DIR": cache, "RESPAN_DOCS_SOURCE": source,
-                    "RESPAN_CREDENTIALS_FILE": str(Path(cache) / "none.json")})  # fmt: skip
+                    "RESPAN_CREDENTIALS_FILE": str(Path(scratch) / "none.json")})  # fmt: skip
         subprocess.run([sys.executable, "-m", "respan_mcp", "docs", "sync", "--quiet"], env=env, check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
         fake = subprocess.Popen([sys.executable, "tests/fake_respan.py"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -108,11 +122,13 @@ def main() -> None:
         server = None
         try:
             env["RESPAN_BASE_URL"] = (fake.stdout.readline() if fake.stdout else "").strip()
-            server = subprocess.Popen([sys.executable, "-m", "respan_mcp", "serve", "--transport", "http",
-                                       "--port", str(port), "--workers", workers], env=env, cwd=ROOT)  # fmt: skip
+            command = ([sys.executable, "tests/benchmarks/minimal_server.py", "http", str(port), workers] if floor
+                       else [sys.executable, "-m", "respan_mcp", "serve", "--transport", "http", "--port", str(port),
+                             "--workers", workers])  # fmt: skip
+            server = subprocess.Popen(command, env=env, cwd=ROOT)
             wait_ready(f"http://127.0.0.1:{port}/healthz")
             httpx.get(f"http://127.0.0.1:{port}/healthz")
-            anyio.run(drive, f"http://127.0.0.1:{port}/mcp", sessions, calls, server.pid)
+            anyio.run(drive, f"http://127.0.0.1:{port}/mcp", sessions, calls, server.pid, floor)
         finally:
             for proc in (server, fake):
                 if proc is not None:

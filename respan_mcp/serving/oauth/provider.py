@@ -21,6 +21,7 @@ from mcp.server.auth.provider import (
     AccessToken,
     AuthorizationCode,
     AuthorizationParams,
+    AuthorizeError,
     RefreshToken,
     RegistrationError,
     TokenError,
@@ -169,6 +170,8 @@ class RespanOAuthProvider:
     # -- authorize: off to the sign-in page, and back with a code ---------------------------------------------
 
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
+        if params.resource and params.resource.rstrip("/") != self.resource.rstrip("/"):  # RFC 8707
+            raise AuthorizeError("invalid_target", f"this server issues tokens for {self.resource} only")
         request = {"c": client.client_id, "ru": str(params.redirect_uri),
                    "rx": params.redirect_uri_provided_explicitly, "cc": params.code_challenge, "st": params.state,
                    "sc": params.scopes or [], "rs": params.resource}  # fmt: skip
