@@ -122,6 +122,12 @@ def enable(settings: Settings) -> Any:
     global _PROVIDER, _OBSERVER
     if _PROVIDER is not None:
         return _PROVIDER
+    try:
+        import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
+    except ImportError:
+        raise SystemExit(
+            "respan-mcp: RESPAN_MCP_TRACING=on needs the tracing extra: pip install \"respan-mcp[tracing]\""
+        ) from None
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
