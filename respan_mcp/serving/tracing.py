@@ -126,7 +126,7 @@ def enable(settings: Settings) -> Any:
         import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
     except ImportError:
         raise SystemExit(
-            "respan-mcp: RESPAN_MCP_TRACING=on needs the tracing extra: pip install \"respan-mcp[tracing]\""
+            'respan-mcp: RESPAN_MCP_TRACING=on needs the tracing extra: pip install "respan-mcp[tracing]"'
         ) from None
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
