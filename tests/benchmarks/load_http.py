@@ -42,6 +42,30 @@ def rss_kib(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its live descendants (the workers under `--workers`)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    family, total = {pid}, 0.0
+    changed = True
+    while changed:
+        changed = False
+        for child, (parent, _) in stats.items():
+            if parent in family and child not in family:
+                family.add(child)
+                changed = True
+    for member in family:
+        total += stats.get(member, (0, 0.0))[1]
+    return total
+
+
 async def session(
     url: str, n: int, calls: int, latencies: dict[str, list[float]], failures: list[str], floor: bool = False
 ) -> None:
@@ -78,6 +102,7 @@ async def drive(url: str, sessions: int, calls: int, pid: int, floor: bool = Fal
     warm: dict[str, list[float]] = {}
     await session(url, 0, 2, warm, failures, floor)  # each tool once before the clock (models load, pools fill)
     before = rss_kib(pid, "VmRSS")
+    cpu_before = cpu_seconds(pid)
     started = time.perf_counter()
     with anyio.move_on_after(DEADLINE):
         async with anyio.create_task_group() as group:
@@ -87,6 +112,7 @@ async def drive(url: str, sessions: int, calls: int, pid: int, floor: bool = Fal
                     clients.start_soon(session, url, n, calls, by_tool, failures, floor)
             group.cancel_scope.cancel()
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(pid) - cpu_before
     latencies = [x for samples in by_tool.values() for x in samples]
     what = "the SDK floor's ping" if floor else "half search_docs, half chat_completion"
     print(f"{sessions} sessions x {calls} calls ({what}) in {elapsed:.1f} s")
@@ -94,6 +120,7 @@ async def drive(url: str, sessions: int, calls: int, pid: int, floor: bool = Fal
     for name, samples in sorted(by_tool.items()):
         print(f"  {name}: {percentiles(samples)}")
     print(f"  mean {statistics.fmean(latencies):.1f} ms; failed calls: {len(failures)} of {len(latencies)}")
+    print(f"  server CPU: {cpu:.2f} s in all, {cpu * 1000 / max(1, len(latencies)):.2f} ms per call")
     print(f"  server RSS: {before / 1024:.0f} MiB before, peak {peak[0] / 1024:.0f} MiB, "
           f"high-water mark {rss_kib(pid, 'VmHWM') / 1024:.0f} MiB")  # fmt: skip
     for failure in failures[:5]:
