@@ -371,6 +371,8 @@ def build_oauth_server(settings: Settings) -> OAuthServer | None:
         settings.base_url,
         settings.oauth_access_seconds,
         settings.oauth_refresh_seconds,
+        # the enterprise APIs a request could choose with Respan-Api-Base-Url; a sign-in may choose one too
+        [normalize_base_url(url) for url in settings.allowed_base_urls],
     )
 
 

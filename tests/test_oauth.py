@@ -521,3 +521,40 @@ def test_the_token_does_not_carry_the_key_in_the_clear(server: Any) -> None:
         assert API_KEY.encode() not in raw and b"rsp-" not in raw
     assert json.dumps(tokens).count(API_KEY) == 0
     assert parse_qs(urlsplit("http://x/?a=1").query)  # (parse helpers stay imported for the flows above)
+
+
+def test_an_enterprise_deployment_can_be_chosen_and_the_token_keeps_it(tmp_path: Path, backend: Any) -> None:
+    from respan_mcp.config import normalize_base_url
+
+    enterprise = FakeRespan(api_keys={"rsp-enterprise-key-0001"})
+    other = serve(enterprise.app)
+    served = _serve_oauth(tmp_path, backend.url, allowed_base_urls=[other.url])
+    try:
+        client = _register(served.url)
+        verifier, challenge = _pkce()
+        url = _authorize_url(served.url, client["client_id"], challenge)
+        deployment = normalize_base_url(other.url)
+        from tests.clients.browser import open_sign_in
+
+        browser, page = open_sign_in(url)
+        browser.close()
+        assert f'<option value="{deployment}">' in page.text  # the picker offers the allowed deployment
+        # the enterprise key is not valid on the server's own Respan, and a deployment not allowed is refused
+        assert sign_in(url, api_key="rsp-enterprise-key-0001").status_code == 401
+        assert (
+            "not one this server may use" in sign_in(url, api_key=API_KEY, deployment="https://evil.example/api").text
+        )
+        params = callback_params(sign_in(url, api_key="rsp-enterprise-key-0001", deployment=deployment))
+        tokens = _token(served.url, grant_type="authorization_code", code=params["code"], redirect_uri=REDIRECT,
+                        client_id=client["client_id"], code_verifier=verifier).json()  # fmt: skip
+        before = len(enterprise.requests)
+        assert _mcp_post(served.url, tokens["access_token"]).status_code == 200
+        answer = httpx.post(served.url + "/mcp", headers={"Authorization": f"Bearer {tokens['access_token']}",
+                            "Accept": "application/json, text/event-stream"}, timeout=10,
+                            json={"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                  "params": {"name": "list_prompts", "arguments": {}}})  # fmt: skip
+        assert answer.status_code == 200 and "prompt(s)" in answer.text
+        assert len(enterprise.requests) > before  # the call went to the deployment chosen at sign-in
+    finally:
+        served.stop()
+        other.stop()

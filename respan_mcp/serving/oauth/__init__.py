@@ -51,6 +51,7 @@ def build_oauth(
     base_url: str,
     access_seconds: int,
     refresh_seconds: int,
+    deployments: list[str] | None = None,
     transport: Any = None,
 ) -> OAuthServer:
     issuer = public_url.rstrip("/")
@@ -82,7 +83,7 @@ def build_oauth(
     resource_metadata = ProtectedResourceMetadata.model_validate(
         {"resource": resource, "authorization_servers": [issuer], "resource_name": "Respan (respan-mcp)"}
     )
-    page = SignInPage(provider)
+    page = SignInPage(provider, deployments)
     resource_handler = cors_middleware(ProtectedResourceMetadataHandler(resource_metadata).handle, ["GET", "OPTIONS"])
     served_metadata = OAuthMetadata.model_validate(metadata)
     metadata_handler = cors_middleware(MetadataHandler(served_metadata).handle, ["GET", "OPTIONS"])

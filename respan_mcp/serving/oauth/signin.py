@@ -44,7 +44,7 @@ button{{margin-top:1rem;padding:.5rem 1rem;font:inherit}}
 After you sign in you go back to <strong>{destination}</strong>.</p>
 {error}
 <form method="post" action="/signin" autocomplete="off">
-<input type="hidden" name="request" value="{request}">
+<input type="hidden" name="request" value="{request}">{deployments}
 <fieldset><legend>With an API key</legend>
 <label for="api_key">Respan API key</label>
 <input id="api_key" name="api_key" type="password" spellcheck="false" autocomplete="off">
@@ -58,10 +58,31 @@ After you sign in you go back to <strong>{destination}</strong>.</p>
 """
 
 
-def _page(request: str, claims: dict[str, Any], client_name: str, error: str | None, status: int = 200) -> Response:
+def _choices(own: str, others: list[str]) -> str:
+    """The deployment picker, when the server allows more than its own Respan API (enterprise deployments)."""
+    if not others:
+        return ""
+    options = "".join(
+        f'<option value="{html.escape(url, quote=True)}">{html.escape(urlsplit(url).netloc)}</option>' for url in others
+    )
+    return (
+        '\n<label for="deployment">Respan deployment</label><select id="deployment" name="deployment">'
+        f'<option value="">{html.escape(urlsplit(own).netloc)}</option>{options}</select>'
+    )
+
+
+def _page(
+    request: str,
+    claims: dict[str, Any],
+    client_name: str,
+    error: str | None,
+    status: int = 200,
+    deployments: str = "",
+) -> Response:
     destination = urlsplit(claims["ru"])
     shown = destination.netloc or destination.scheme + ":"
     body = PAGE.format(
+        deployments=deployments,
         client=html.escape(client_name or "An MCP client"),
         destination=html.escape(shown),
         request=html.escape(request, quote=True),
@@ -90,8 +111,11 @@ def _plain_error(message: str, status: int = 400) -> Response:
 
 
 class SignInPage:
-    def __init__(self, provider: RespanOAuthProvider) -> None:
+    def __init__(self, provider: RespanOAuthProvider, deployments: list[str] | None = None) -> None:
+        """`deployments`: other Respan APIs a person may sign in to (the server's allowlist), besides its own."""
         self.provider = provider
+        self.deployments = [d for d in deployments or [] if d != provider.login.base_url]
+        self._picker = _choices(provider.login.base_url, self.deployments)
         self._checks = anyio.Semaphore(CONCURRENT_CHECKS)
 
     async def _pending(self, sealed: str) -> tuple[dict[str, Any], str] | Response:
@@ -109,7 +133,7 @@ class SignInPage:
         pending = await self._pending(sealed)
         if isinstance(pending, Response):
             return pending
-        return _page(sealed, *pending, error=None)
+        return _page(sealed, *pending, error=None, deployments=self._picker)
 
     async def submit(self, request: Request) -> Response:
         form = await _read_form(request)
@@ -123,9 +147,9 @@ class SignInPage:
         try:
             credential = await self._check(form)
         except Refused as exc:
-            return _page(sealed, claims, client_name, str(exc), status=401)
+            return _page(sealed, claims, client_name, str(exc), status=401, deployments=self._picker)
         except Unreachable as exc:
-            return _page(sealed, claims, client_name, str(exc), status=503)
+            return _page(sealed, claims, client_name, str(exc), status=503, deployments=self._picker)
         log.info("sign-in accepted for a client (%s credential)", credential.kind)
         return RedirectResponse(self.provider.finish_sign_in(claims, credential), status_code=303,
                                 headers={"Cache-Control": "no-store"})  # fmt: skip
@@ -137,10 +161,13 @@ class SignInPage:
             raise Refused("Enter a Respan API key, or your email and password.")
         if key and (not key.isascii() or not key.isprintable() or " " in key or len(key) < 8):
             raise Refused("That does not look like a Respan API key: copy it again, whole.")
+        deployment = form.get("deployment") or None
+        if deployment is not None and deployment not in self.deployments:
+            raise Refused("That Respan deployment is not one this server may use.")
         async with self._checks:
             if key:
-                return await self.provider.login.check_key(key)
-            return await self.provider.login.password(email, password)
+                return await self.provider.login.check_key(key, deployment)
+            return await self.provider.login.password(email, password, deployment)
 
 
 async def _read_form(request: Request) -> dict[str, str] | Response:
