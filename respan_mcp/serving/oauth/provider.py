@@ -9,6 +9,7 @@ expire); across replicas a code still expires within minutes.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import ipaddress
 import secrets
@@ -183,15 +184,14 @@ class RespanOAuthProvider:
 
     def finish_sign_in(self, request: dict[str, Any], credential: Credential) -> str:
         """Where to send the browser once Respan accepted the credential: the client's redirect URI with a code."""
-        code = self.sealer.seal(
-            "code", {**request, "j": secrets.token_urlsafe(16), "cr": credential.claims()}, CODE_SECONDS
-        )
+        claims = {
+            **request,
+            "c": client_digest(request["c"]),
+            "j": secrets.token_urlsafe(16),
+            "cr": credential.claims(),
+        }
+        code = self.sealer.seal("code", claims, CODE_SECONDS)
         return construct_redirect_uri(request["ru"], code=code, state=request.get("st"), iss=self.issuer)
-
-    def refuse_sign_in(self, request: dict[str, Any], error: str, description: str) -> str:
-        return construct_redirect_uri(
-            request["ru"], error=error, error_description=description, state=request.get("st"), iss=self.issuer
-        )
 
     # -- codes and tokens -------------------------------------------------------------------------------------
 
@@ -202,7 +202,7 @@ class RespanOAuthProvider:
                 code=authorization_code,
                 scopes=claims["sc"],
                 expires_at=claims["exp"],
-                client_id=claims["c"],
+                client_id=client.client_id,
                 code_challenge=claims["cc"],
                 redirect_uri=AnyUrl(claims["ru"]),
                 redirect_uri_provided_explicitly=claims["rx"],
@@ -213,7 +213,7 @@ class RespanOAuthProvider:
             )
         except (Unsealed, KeyError, TypeError, ValueError, ValidationError):
             return None
-        return code if code.client_id == client.client_id else None
+        return code if claims["c"] == client_digest(client.client_id) else None
 
     async def exchange_authorization_code(
         self, client: OAuthClientInformationFull, authorization_code: Any
@@ -226,12 +226,12 @@ class RespanOAuthProvider:
     async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> Any:
         try:
             claims = self.sealer.unseal("refresh", refresh_token)
-            token = SealedRefresh(token=refresh_token, client_id=claims["c"], scopes=claims["sc"],
+            token = SealedRefresh(token=refresh_token, client_id=client.client_id, scopes=claims["sc"],
                                   expires_at=claims["exp"], resource=claims["rs"], subject=_subject(claims["cr"]),
                                   jti=claims["j"], credential=claims["cr"])  # fmt: skip
         except (Unsealed, KeyError, TypeError, ValueError, ValidationError):
             return None
-        return token if token.client_id == client.client_id else None
+        return token if claims["c"] == client_digest(client.client_id) else None
 
     async def exchange_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: Any, scopes: list[str]
@@ -251,7 +251,7 @@ class RespanOAuthProvider:
         session_ends = credential.expires_at()
         if session_ends is not None:  # never outlive the Respan session inside
             seconds = max(60, min(seconds, int(session_ends - time.time())))
-        base = {"c": client_id, "sc": scopes, "rs": resource, "cr": credential.claims()}
+        base = {"c": client_digest(client_id), "sc": scopes, "rs": resource, "cr": credential.claims()}
         access = self.sealer.seal("access", base, seconds)
         refresh = self.sealer.seal("refresh", {**base, "j": secrets.token_urlsafe(16)}, self.refresh_seconds)
         return OAuthToken(
@@ -293,6 +293,12 @@ class SealedCode(AuthorizationCode):
 class SealedRefresh(RefreshToken):
     jti: str
     credential: dict[str, Any]
+
+
+def client_digest(client_id: str) -> str:
+    """What codes and tokens carry of their client: a digest (a client id is a sealed registration, ~250
+    characters), compared with the presenting client's."""
+    return base64.urlsafe_b64encode(hashlib.sha256(client_id.encode()).digest()[:16]).decode().rstrip("=")
 
 
 def _subject(credential: Any) -> str:
