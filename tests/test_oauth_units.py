@@ -116,6 +116,11 @@ async def test_a_registration_reads_back_whole_on_any_replica() -> None:
     assert await provider.get_client(foreign) is None
 
 
+async def test_a_client_registered_without_refresh_gets_no_refresh_grant() -> None:
+    client = await _registered(_provider(), grant_types=["authorization_code"])
+    assert client.grant_types == ["authorization_code"]  # the SDK's token endpoint then refuses refresh_token
+
+
 async def test_registration_limits_are_exact() -> None:
     provider = _provider()
     with pytest.raises(RegistrationError) as many:
