@@ -141,3 +141,34 @@ def test_exit_while_embedding_in_the_background_is_clean(tmp_path: Path) -> None
     kept = sqlite3.connect(vectors_path(index)).execute("SELECT count(*) FROM vectors").fetchone()[0]
     sections = sqlite3.connect(index).execute("SELECT count(*) FROM chunks").fetchone()[0]
     assert 0 < kept <= sections  # what was embedded before the exit is kept
+
+
+@needs_extra
+@pytest.mark.skipif(sys.platform == "win32", reason="fcntl locks")
+def test_one_process_embeds_an_index_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers, replicas on one volume and `docs sync` do not each embed the same index (about 2 GB each): while
+    another process holds the index's lock, a server ranks without the extra and looks again later."""
+    import fcntl
+    import time
+
+    from respan_mcp.docs.folder import load_folder
+    from respan_mcp.docs.semantic import control
+    from respan_mcp.docs.store import DocsIndex, build_index
+
+    path = tmp_path / "docs-index.sqlite3"
+    build_index(load_folder(Path(__file__).parent / "docs_site"), "site", path)
+    index = DocsIndex(path)
+    with open(path.with_name(path.name + ".embed-lock"), "a+b") as other:  # another process, embedding
+        fcntl.flock(other, fcntl.LOCK_EX)
+        assert control.embed_now(path, wait=False) is None
+        assert control.attach(index, path, "auto") == "embedding in another process"  # checked again after 30 s
+        assert index.semantic is None
+        assert not control.embedding(path)  # no thread started for it
+        fcntl.flock(other, fcntl.LOCK_UN)
+    monkeypatch.setattr(control, "RECHECK_SECONDS", 0.0)
+    assert control.attach(index, path, "auto") == "embedding the sections in the background"
+    deadline = time.monotonic() + 120
+    while control.embedding(path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert control.attach(index, path, "auto").startswith("on")
+    index.close()

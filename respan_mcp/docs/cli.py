@@ -33,7 +33,8 @@ def _embed(settings: Settings, service: DocsService, quiet: bool) -> None:
     from respan_mcp.docs.semantic.control import embed_now
 
     started = time.perf_counter()
-    done, total = embed_now(service.path, None if quiet else lambda d, t: _bar(d, t, "embedding sections"))
+    # (waits while a running server embeds the same index, then embeds whatever is still missing)
+    done, total = embed_now(service.path, None if quiet else lambda d, t: _bar(d, t, "embedding sections")) or (0, 0)
     if not quiet and done:
         sys.stderr.write("\n")
     print(f"Semantic ranking: embedded {done} of {total} sections in {time.perf_counter() - started:.1f} s.")
