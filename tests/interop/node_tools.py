@@ -20,6 +20,7 @@ PACKAGES = {
     "@modelcontextprotocol/inspector": "2.12.0",
     "@anthropic-ai/claude-code": "2.1.197",  # to see what its model receives (tests/clients/claude_code.py)
     "mcp-remote": "0.15.1",  # the TypeScript SDK's OAuth client, end to end (tests/interop/test_mcp_remote.py)
+    "@openai/codex": "0.171.0",  # `codex mcp login`: a third OAuth client (tests/interop/test_codex_oauth.py)
 }
 
 
@@ -43,8 +44,12 @@ def mcp_remote() -> Path:
     return CACHE / "node_modules" / ".bin" / "mcp-remote"
 
 
+def codex_cli() -> Path:
+    return CACHE / "node_modules" / ".bin" / "codex"
+
+
 def installed() -> bool:
-    tools = (node_bin(), conformance_js(), inspector_js(), claude_cli(), mcp_remote())
+    tools = (node_bin(), conformance_js(), inspector_js(), claude_cli(), mcp_remote(), codex_cli())
     return all(tool.exists() for tool in tools)
 
 
