@@ -47,6 +47,8 @@ def run_doctor(
     if key:
         problem = anyio.run(_probe, settings, transport)
         check(problem is None, "Respan answers with this key", problem or "")
+    if settings.oauth_secret is not None:
+        check(*_oauth_check(settings))
     from respan_mcp.docs.store import index_status
 
     status = index_status(settings)
@@ -57,6 +59,20 @@ def run_doctor(
 
         write(f"  semantic ranking: {describe(index_path(settings), settings.docs_semantic)}")
     return 1 if failures else 0
+
+
+def _oauth_check(settings: Settings) -> tuple[bool, str, str]:
+    """OAuth sign-in's configuration, as `serve --transport http` would check it (a loopback bind fills in the
+    public URL from its port, so its absence is reported with that default)."""
+    from respan_mcp.http_app import ConfigError, build_oauth_server
+
+    probe = settings if settings.public_url else settings.model_copy(update={"public_url": "http://127.0.0.1:8000"})
+    try:
+        build_oauth_server(probe)
+    except ConfigError as exc:
+        return False, "OAuth sign-in: misconfigured", str(exc)
+    issuer = settings.public_url or "http://127.0.0.1:<port> (a loopback bind; set RESPAN_MCP_PUBLIC_URL for others)"
+    return True, f"OAuth sign-in: on, issuer {issuer}", ""
 
 
 async def _probe(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> str | None:

@@ -66,6 +66,20 @@ def test_doctor_says_what_to_fix(tmp_path: Path, fake: FakeRespan) -> None:
     assert "✘ API key: not set" in "\n".join(lines)
 
 
+def test_doctor_checks_the_oauth_setup(tmp_path: Path, fake: FakeRespan) -> None:
+    secret = "a-long-enough-oauth-secret-for-doctor-000"
+    for overrides, expected, code in (
+        ({"oauth_secret": secret, "public_url": "https://mcp.example.com"}, "✔ OAuth sign-in: on, issuer https://mcp.example.com", 0),
+        ({"oauth_secret": secret}, "✔ OAuth sign-in: on, issuer http://127.0.0.1:<port>", 0),
+        ({"oauth_secret": "short"}, "✘ OAuth sign-in: misconfigured\n    → RESPAN_MCP_OAUTH_SECRET must be at least 32", 1),
+        ({"oauth_secret": secret, "public_url": "http://mcp.example.com"}, "must be https", 1),
+    ):  # fmt: skip
+        lines: list[str] = []
+        assert run_doctor(make_settings(tmp_path, **overrides), transport=fake.transport(), out=lines.append) == code
+        assert expected in "\n".join(lines)
+        assert secret not in "\n".join(lines)
+
+
 def test_docs_commands(tmp_path: Path) -> None:
     env = {"RESPAN_MCP_CACHE_DIR": str(tmp_path), "RESPAN_CREDENTIALS_FILE": str(tmp_path / "none.json")}
     missing = run("docs", "search", "caching", env=env)
