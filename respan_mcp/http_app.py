@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from respan_mcp import __version__
+from respan_mcp import __version__, observe
 from respan_mcp.config import LOOPBACK_HOSTS, Settings, api_origin, normalize_base_url
 from respan_mcp.request_scope import enabled_tools, request_api_key, request_base_url
 from respan_mcp.state import AppState
@@ -160,6 +160,7 @@ class BearerGate:
             try:
                 credential = self.oauth.read(token)
             except Unsealed as exc:
+                observe.auth_event("token_refused")
                 await self._deny(scope, receive, send, f"The token was refused: {exc}. Sign in again.")
                 return
             key, base_url = credential.value, credential.base_url or base_url

@@ -22,13 +22,15 @@ class Observer:
     api_answered: Callable[[str], None] | None = None  # the HTTP status of a Respan API answer, or "error"
     # The trace a gateway request made now belongs to: (trace id, span id) as hex, or None.
     current_trace: Callable[[], tuple[str, str] | None] | None = None
+    auth_event: Callable[[str], None] | None = None  # an OAuth event (serving/oauth): "sign_in", "token_refused", ...
 
 
 _observers: list[Observer] = []
 
 
 def add(observer: Observer) -> None:
-    _observers.append(observer)
+    if observer not in _observers:
+        _observers.append(observer)
 
 
 def remove(observer: Observer) -> None:
@@ -59,6 +61,11 @@ def tool_finished(name: str, outcome: str, seconds: float, result: Any = None) -
 def api_answered(status: str) -> None:
     if _observers:
         _each("api_answered", status)
+
+
+def auth_event(event: str) -> None:
+    if _observers:
+        _each("auth_event", event)
 
 
 def current_trace() -> tuple[str, str] | None:

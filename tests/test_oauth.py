@@ -558,3 +558,30 @@ def test_an_enterprise_deployment_can_be_chosen_and_the_token_keeps_it(tmp_path:
     finally:
         served.stop()
         other.stop()
+
+
+def test_metrics_count_sign_ins_exchanges_and_refusals(tmp_path: Path, backend: Any) -> None:
+    from respan_mcp import observe
+
+    served = _serve_oauth(tmp_path, backend.url, metrics=True)
+    try:
+
+        def count(event: str) -> float:
+            page = httpx.get(served.url + "/metrics", timeout=5).text
+            line = next(
+                (x for x in page.splitlines() if x.startswith(f'respan_mcp_auth_events_total{{event="{event}"}}')), ""
+            )
+            return float(line.rpartition(" ")[2] or 0)
+
+        before = {e: count(e) for e in ("sign_in", "sign_in_refused", "code_exchanged", "refreshed", "token_refused")}
+        client, tokens = _tokens(served.url)
+        sign_in(_authorize_url(served.url, client["client_id"], _pkce()[1]), api_key="rsp-wrong-000000")
+        _token(
+            served.url, grant_type="refresh_token", refresh_token=tokens["refresh_token"], client_id=client["client_id"]
+        )
+        _mcp_post(served.url, "rmcp_at_forged")
+        grown = {e: count(e) - n for e, n in before.items()}
+    finally:
+        served.stop()
+        observe.clear()  # other tests measure nothing
+    assert grown == {"sign_in": 1, "sign_in_refused": 1, "code_exchanged": 1, "refreshed": 1, "token_refused": 1}

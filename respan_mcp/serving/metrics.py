@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from respan_mcp.config import Settings
 
 _REGISTRY: Any = None
+_OBSERVER: Any = None
 
 
 def _multiprocess() -> bool:
@@ -30,8 +31,9 @@ def enable(settings: Settings) -> Any:
 
     Under `serve --workers` each worker writes its samples to the shared folder and a scrape of any worker
     sums them all (prometheus-client's multiprocess mode); gauges are then set at scrape time, not computed."""
-    global _REGISTRY
+    global _REGISTRY, _OBSERVER
     if _REGISTRY is not None:
+        observe.add(_OBSERVER)  # (again, if a test took every observer away)
         return _REGISTRY
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -46,6 +48,8 @@ def enable(settings: Settings) -> Any:
     answers = Counter("respan_mcp_respan_requests", "Respan API answers by HTTP status", ["status"], registry=own)
     restarts = Gauge("respan_mcp_template_worker_restarts", "Template workers replaced", registry=own,
                      multiprocess_mode="livesum")  # fmt: skip
+    auth = Counter("respan_mcp_auth_events", "OAuth sign-ins, token exchanges and refusals, by event", ["event"],
+                   registry=own)  # fmt: skip
     index_age = Gauge("respan_mcp_docs_index_age_seconds", "Age of the docs index (-1: none yet)", registry=own,
                       multiprocess_mode="livemin")  # fmt: skip
 
@@ -86,7 +90,12 @@ def enable(settings: Settings) -> Any:
     def answered(status: str) -> None:
         answers.labels(status).inc()
 
-    observe.add(observe.Observer(tool_started=started, tool_finished=finished, api_answered=answered))
+    def auth_event(event: str) -> None:
+        auth.labels(event).inc()
+
+    _OBSERVER = observe.Observer(tool_started=started, tool_finished=finished, api_answered=answered,
+                                 auth_event=auth_event)  # fmt: skip
+    observe.add(_OBSERVER)
     _REGISTRY = registry
     if settings.metrics_port and not shared:
         from prometheus_client import start_http_server

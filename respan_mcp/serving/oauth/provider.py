@@ -31,6 +31,7 @@ from mcp.server.auth.provider import (
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import AnyUrl, ValidationError
 
+from respan_mcp import observe
 from respan_mcp.serving.oauth.respan_login import Credential, Refused, RespanLogin, Unreachable
 from respan_mcp.serving.oauth.seal import Sealer, Unsealed
 
@@ -219,8 +220,10 @@ class RespanOAuthProvider:
         self, client: OAuthClientInformationFull, authorization_code: Any
     ) -> OAuthToken:
         if not self.spent.take("c" + authorization_code.jti, authorization_code.expires_at):
+            observe.auth_event("code_replayed")
             raise TokenError("invalid_grant", "this authorization code was already used; sign in again")
         credential = Credential.from_claims(authorization_code.credential)
+        observe.auth_event("code_exchanged")
         return self._tokens(client.client_id, credential, authorization_code.scopes, authorization_code.resource)
 
     async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> Any:
@@ -237,13 +240,16 @@ class RespanOAuthProvider:
         self, client: OAuthClientInformationFull, refresh_token: Any, scopes: list[str]
     ) -> OAuthToken:
         if not self.spent.take("r" + refresh_token.jti, float(refresh_token.expires_at or time.time() + 1)):
+            observe.auth_event("refresh_replayed")
             raise TokenError("invalid_grant", "this refresh token was already used; sign in again")
         try:
             credential = await self.login.renew(Credential.from_claims(refresh_token.credential))
         except Refused as exc:
+            observe.auth_event("refresh_refused")
             raise TokenError("invalid_grant", str(exc)) from None
         except Unreachable as exc:
             raise TokenError("invalid_request", str(exc)) from None
+        observe.auth_event("refreshed")
         return self._tokens(client.client_id, credential, scopes, refresh_token.resource)
 
     def _tokens(self, client_id: str, credential: Credential, scopes: list[str], resource: str | None) -> OAuthToken:

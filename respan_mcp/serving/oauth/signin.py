@@ -18,6 +18,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from respan_mcp import observe
 from respan_mcp.serving.oauth.provider import RespanOAuthProvider
 from respan_mcp.serving.oauth.respan_login import Credential, Refused, Unreachable
 from respan_mcp.serving.oauth.seal import Unsealed
@@ -147,9 +148,12 @@ class SignInPage:
         try:
             credential = await self._check(form)
         except Refused as exc:
+            observe.auth_event("sign_in_refused")
             return _page(sealed, claims, client_name, str(exc), status=401, deployments=self._picker)
         except Unreachable as exc:
+            observe.auth_event("sign_in_unavailable")
             return _page(sealed, claims, client_name, str(exc), status=503, deployments=self._picker)
+        observe.auth_event("sign_in")
         log.info("sign-in accepted for a client (%s credential)", credential.kind)
         return RedirectResponse(self.provider.finish_sign_in(claims, credential), status_code=303,
                                 headers={"Cache-Control": "no-store"})  # fmt: skip
