@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -38,3 +39,12 @@ def main(url: str) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[-1]))
+
+
+def browser_script(folder: Path) -> Path:
+    """An executable for `BROWSER` that runs this module (clients open the sign-in URL with it)."""
+    root = Path(__file__).resolve().parents[2]
+    script = folder / "browser.sh"
+    script.write_text(f'#!/bin/sh\ncd "{root}" && exec "{sys.executable}" -m tests.clients.browser_cli "$@"\n')
+    script.chmod(0o755)
+    return script

@@ -9,18 +9,17 @@ URLs clients choose, which we do not want; DCR covers the same clients.) Skips w
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.clients.browser import sign_in
-from tests.fake_respan import API_KEY, FakeRespan, serve
+from tests.clients.server_process import running_http_server
+from tests.fake_respan import API_KEY
 from tests.interop import node_tools
-from tests.interop.run_conformance import free_port, wait_ready
+from tests.interop.run_conformance import free_port
 
 pytestmark = pytest.mark.skipif(not node_tools.installed(), reason="Node 22 + conformance suite not installed")
 
@@ -31,18 +30,10 @@ def _suite(*args: str) -> subprocess.Popen[str]:
 
 
 def test_the_conformance_suites_authorization_server_scenarios_pass(tmp_path: Path) -> None:
-    fake = FakeRespan()
-    backend = serve(fake.app)
-    port = free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
-    env.update({"RESPAN_BASE_URL": backend.url, "RESPAN_MCP_CACHE_DIR": str(tmp_path / "cache"),
-                "RESPAN_CREDENTIALS_FILE": str(tmp_path / "none.json"), "RESPAN_MCP_TOOLSETS": "prompts",
-                "RESPAN_MCP_OAUTH_SECRET": "a-secret-for-the-conformance-suite-0123456"})  # fmt: skip
-    server = subprocess.Popen([sys.executable, "-m", "respan_mcp", "serve", "--transport", "http", "--port", str(port)],
-                              env=env)  # fmt: skip
-    try:
-        wait_ready(issuer + "/healthz")
+    with running_http_server(tmp_path, RESPAN_MCP_OAUTH_SECRET="a-secret-for-the-conformance-suite-0123456") as (
+        issuer,
+        _,
+    ):
         callback = free_port()
         client = httpx.post(issuer + "/register", json={"redirect_uris": [f"http://127.0.0.1:{callback}/callback"],
                             "token_endpoint_auth_method": "none", "client_name": "conformance"}, timeout=10).json()  # fmt: skip
@@ -59,9 +50,5 @@ def test_the_conformance_suites_authorization_server_scenarios_pass(tmp_path: Pa
                 httpx.get(answer.headers["location"], timeout=30)  # the browser lands on the suite's callback
                 break
         out = "".join(lines) + grant.communicate(timeout=120)[0]
-        assert "Total: 2 passed, 0 failed" in out, out
-        assert "✓ authorization-code-grant: 1 passed, 0 failed" in out, out
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        backend.stop()
+    assert "Total: 2 passed, 0 failed" in out, out
+    assert "✓ authorization-code-grant: 1 passed, 0 failed" in out, out

@@ -8,13 +8,12 @@ are not installed.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.clients.server_process import spawn_http_server
 from tests.fake_respan import API_KEY, FakeRespan, serve
 from tests.interop import node_tools
 from tests.interop.run_conformance import free_port, wait_ready
@@ -22,20 +21,12 @@ from tests.interop.run_conformance import free_port, wait_ready
 pytestmark = pytest.mark.skipif(not node_tools.installed(), reason="Node 22 + Claude Code CLI not installed")
 
 
-def _server(tmp_path: Path, backend: str, port: int, **extra: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
-    env.update({"RESPAN_BASE_URL": backend, "RESPAN_MCP_CACHE_DIR": str(tmp_path / f"cache{port}"),
-                "RESPAN_CREDENTIALS_FILE": str(tmp_path / "none.json"), "RESPAN_MCP_TOOLSETS": "prompts", **extra})  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "respan_mcp", "serve", "--transport", "http", "--port", str(port)],
-                            env=env)  # fmt: skip
-
-
 def test_claude_code_shows_sign_in_with_oauth_and_our_reason_without(tmp_path: Path) -> None:
     fake = FakeRespan()
     backend = serve(fake.app)
     with_oauth, without = free_port(), free_port()
-    servers = [_server(tmp_path, backend.url, with_oauth, RESPAN_MCP_OAUTH_SECRET="claude-code-check-secret-0123456789"),
-               _server(tmp_path, backend.url, without)]  # fmt: skip
+    servers = [spawn_http_server(tmp_path, backend.url, with_oauth, RESPAN_MCP_OAUTH_SECRET="claude-code-check-secret-0123456789"),
+               spawn_http_server(tmp_path, backend.url, without)]  # fmt: skip
     home = tmp_path / "home"
     home.mkdir()
     env = dict(node_tools.node_env(), HOME=str(home), ANTHROPIC_API_KEY="sk-ant-not-used")

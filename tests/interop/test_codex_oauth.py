@@ -10,44 +10,28 @@ npm tools are not installed.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.fake_respan import API_KEY, FakeRespan, serve
+from tests.clients.browser_cli import browser_script
+from tests.clients.server_process import running_http_server
+from tests.fake_respan import API_KEY
 from tests.interop import node_tools
-from tests.interop.run_conformance import free_port, wait_ready
 
 pytestmark = pytest.mark.skipif(not node_tools.codex_cli().exists(), reason="Codex CLI (npm) not installed")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_codex_signs_in_with_oauth_and_its_token_opens_the_server(tmp_path: Path) -> None:
-    fake = FakeRespan()
-    backend = serve(fake.app)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
-    env.update({"RESPAN_BASE_URL": backend.url, "RESPAN_MCP_CACHE_DIR": str(tmp_path / "cache"),
-                "RESPAN_CREDENTIALS_FILE": str(tmp_path / "none.json"), "RESPAN_MCP_TOOLSETS": "prompts",
-                "RESPAN_MCP_OAUTH_SECRET": "a-secret-for-the-codex-sign-in-0123456789"})  # fmt: skip
-    server = subprocess.Popen([sys.executable, "-m", "respan_mcp", "serve", "--transport", "http", "--port", str(port)],
-                              env=env)  # fmt: skip
     home = tmp_path / "codex"
     home.mkdir()
-    (home / "config.toml").write_text(f'[mcp_servers.respan]\nurl = "{url}/mcp"\n')
-    browser = tmp_path / "browser.sh"
-    browser.write_text(f'#!/bin/sh\ncd "{ROOT}" && exec "{sys.executable}" -m tests.clients.browser_cli "$@"\n')
-    browser.chmod(0o755)
-    codex_env = dict(node_tools.node_env(), CODEX_HOME=str(home), HOME=str(home), BROWSER=str(browser),
+    codex_env = dict(node_tools.node_env(), CODEX_HOME=str(home), HOME=str(home), BROWSER=str(browser_script(tmp_path)),
                      RESPAN_TEST_SIGN_IN_KEY=API_KEY, RESPAN_TEST_BROWSER_LOG=str(tmp_path / "browser.log"))  # fmt: skip
     codex = str(node_tools.codex_cli())
-    try:
-        wait_ready(url + "/healthz")
+    with running_http_server(tmp_path, RESPAN_MCP_OAUTH_SECRET="a-secret-for-the-codex-sign-in-0123456789") as (url, _):
+        (home / "config.toml").write_text(f'[mcp_servers.respan]\nurl = "{url}/mcp"\n')
         login = subprocess.run([codex, "mcp", "login", "respan"], env=codex_env, capture_output=True, text=True,
                                timeout=120)  # fmt: skip
         listed = subprocess.run([codex, "mcp", "list"], env=codex_env, capture_output=True, text=True, timeout=60)
@@ -57,10 +41,6 @@ def test_codex_signs_in_with_oauth_and_its_token_opens_the_server(tmp_path: Path
                             "Accept": "application/json, text/event-stream"}, timeout=10,
                             json={"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                                   "params": {"name": "list_prompts", "arguments": {}}})  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        backend.stop()
     assert "Successfully logged in" in login.stdout + login.stderr, login.stdout + login.stderr
     row = next(line for line in listed.stdout.splitlines() if line.startswith("respan"))
     assert row.split()[-1] == "OAuth", listed.stdout

@@ -9,9 +9,7 @@ on the same address (a restart, or another replica behind the balancer) that sha
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,8 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from tests.clients.browser_cli import browser_script
+from tests.clients.server_process import spawn_http_server
 from tests.fake_respan import API_KEY, FakeRespan, serve
 from tests.interop import node_tools
 from tests.interop.run_conformance import free_port, wait_ready
@@ -27,23 +27,15 @@ pytestmark = [
     pytest.mark.anyio,
     pytest.mark.skipif(not node_tools.mcp_remote().exists(), reason="mcp-remote (npm) not installed"),
 ]
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "a-secret-shared-by-both-replicas-0123456789"
 
 
 def _server(tmp_path: Path, backend: str, port: int, public_url: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPAN_", "KEYWORDSAI_"))}
-    env.update({"RESPAN_BASE_URL": backend, "RESPAN_MCP_CACHE_DIR": str(tmp_path / f"cache{port}"),
-                "RESPAN_CREDENTIALS_FILE": str(tmp_path / "none.json"), "RESPAN_MCP_TOOLSETS": "prompts",
-                "RESPAN_MCP_OAUTH_SECRET": SECRET, "RESPAN_MCP_PUBLIC_URL": public_url})  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "respan_mcp", "serve", "--transport", "http", "--port", str(port)],
-                            env=env)  # fmt: skip
+    return spawn_http_server(tmp_path, backend, port, RESPAN_MCP_OAUTH_SECRET=SECRET, RESPAN_MCP_PUBLIC_URL=public_url)
 
 
 async def _through_mcp_remote(tmp_path: Path, url: str, callback_port: int) -> Any:
-    browser = tmp_path / "browser.sh"
-    browser.write_text(f'#!/bin/sh\ncd "{ROOT}" && exec "{sys.executable}" -m tests.clients.browser_cli "$@"\n')
-    browser.chmod(0o755)
+    browser = browser_script(tmp_path)
     env = dict(node_tools.node_env(), BROWSER=str(browser), MCP_REMOTE_CONFIG_DIR=str(tmp_path / "mcp-auth"),
                RESPAN_TEST_SIGN_IN_KEY=API_KEY, RESPAN_TEST_BROWSER_LOG=str(tmp_path / "browser.log"))  # fmt: skip
     params = StdioServerParameters(command=str(node_tools.mcp_remote()), args=[url + "/mcp", str(callback_port)],
