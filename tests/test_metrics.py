@@ -39,7 +39,6 @@ async def test_metrics_are_off_unless_asked_for(tmp_path: Any) -> None:
 
 
 async def test_metrics_count_tool_calls_and_respan_answers(tmp_path: Any, fake: FakeRespan) -> None:
-    from respan_mcp import observe
     from respan_mcp.serving import metrics
     from tests.test_attacks import _mcp_client
 
@@ -73,4 +72,3 @@ async def test_metrics_count_tool_calls_and_respan_answers(tmp_path: Any, fake: 
         served.stop()
         backend.stop()
         assert metrics._REGISTRY is not None
-        observe.clear()  # other tests measure nothing

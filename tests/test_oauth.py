@@ -561,7 +561,6 @@ def test_an_enterprise_deployment_can_be_chosen_and_the_token_keeps_it(tmp_path:
 
 
 def test_metrics_count_sign_ins_exchanges_and_refusals(tmp_path: Path, backend: Any) -> None:
-    from respan_mcp import observe
 
     served = _serve_oauth(tmp_path, backend.url, metrics=True)
     try:
@@ -583,5 +582,4 @@ def test_metrics_count_sign_ins_exchanges_and_refusals(tmp_path: Path, backend: 
         grown = {e: count(e) - n for e, n in before.items()}
     finally:
         served.stop()
-        observe.clear()  # other tests measure nothing
     assert grown == {"sign_in": 1, "sign_in_refused": 1, "code_exchanged": 1, "refreshed": 1, "token_refused": 1}

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from respan_mcp.config import Settings
 
 _REGISTRY: Any = None
-_OBSERVER: Any = None
 
 
 def _multiprocess() -> bool:
@@ -31,9 +30,8 @@ def enable(settings: Settings) -> Any:
 
     Under `serve --workers` each worker writes its samples to the shared folder and a scrape of any worker
     sums them all (prometheus-client's multiprocess mode); gauges are then set at scrape time, not computed."""
-    global _REGISTRY, _OBSERVER
+    global _REGISTRY
     if _REGISTRY is not None:
-        observe.add(_OBSERVER)  # (again, if a test took every observer away)
         return _REGISTRY
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -93,9 +91,8 @@ def enable(settings: Settings) -> Any:
     def auth_event(event: str) -> None:
         auth.labels(event).inc()
 
-    _OBSERVER = observe.Observer(tool_started=started, tool_finished=finished, api_answered=answered,
-                                 auth_event=auth_event)  # fmt: skip
-    observe.add(_OBSERVER)
+    observe.add(observe.Observer(tool_started=started, tool_finished=finished, api_answered=answered,
+                                 auth_event=auth_event))  # fmt: skip
     _REGISTRY = registry
     if settings.metrics_port and not shared:
         from prometheus_client import start_http_server
