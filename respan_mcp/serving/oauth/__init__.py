@@ -9,7 +9,6 @@ on (the SDK itself already loads `cryptography`, which seals here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from mcp.server.auth.handlers.metadata import MetadataHandler, ProtectedResourceMetadataHandler
 from mcp.server.auth.routes import build_metadata, cors_middleware, create_auth_routes
@@ -39,9 +38,6 @@ class OAuthServer:
         """The Respan credential an access token carries; `Unsealed` (with the reason) when it is not valid."""
         return self.provider.read_access_token(token)[1]
 
-    async def aclose(self) -> None:
-        await self.provider.login.aclose()
-
 
 def build_oauth(
     secret: str,
@@ -52,13 +48,12 @@ def build_oauth(
     access_seconds: int,
     refresh_seconds: int,
     deployments: list[str] | None = None,
-    transport: Any = None,
 ) -> OAuthServer:
     issuer = public_url.rstrip("/")
     resource = issuer + mcp_path
     provider = RespanOAuthProvider(
         Sealer(secret, previous_secret),
-        RespanLogin(base_url, transport=transport),
+        RespanLogin(base_url),
         issuer=issuer,
         resource=resource,
         access_seconds=access_seconds,

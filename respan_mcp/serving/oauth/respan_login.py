@@ -75,9 +75,6 @@ class RespanLogin:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.AsyncClient(timeout=_TIMEOUT, transport=transport, follow_redirects=False)
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
     async def _call(self, method: str, url: str, **kwargs: Any) -> tuple[int, Any]:
         try:
             async with self._http.stream(method, url, **kwargs) as response:
